@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+namespace flowsync::testing {
+
+/// A setting of the running sandbox: taken from the environment when set,
+/// else from the `.sandbox/env` file that `tools/sandbox up` writes (in
+/// FLOWSYNC_SANDBOX_DIR, or the repository's `.sandbox`). Empty if unknown.
+std::string sandbox_var(const std::string& name);
+
+/// The folder of the sandbox (holds env, logs, keys).
+std::string sandbox_dir();
+
+/// The build folder holding the `flowsync` binary under test.
+std::string build_dir();
+
+} // namespace flowsync::testing
