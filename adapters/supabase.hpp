@@ -112,6 +112,10 @@ public:
                                                         int limit)
     = 0;
 
+  /// The wallet rows of these users (those that exist), in any order.
+  virtual result<std::vector<wallet_row>>
+  wallets_for(const std::vector<std::string>& auth_ids) = 0;
+
   /// Creates empty wallet rows for these users; existing rows stay as they
   /// are. Returns the rows as they now stand.
   virtual result<std::vector<wallet_row>>

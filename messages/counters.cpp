@@ -1,0 +1,40 @@
+#include "messages/counters.hpp"
+
+#include <fmt/format.h>
+
+namespace flowsync {
+
+cycle_counters& cycle_counters::operator+=(const cycle_counters& other) {
+  total += other.total;
+  synced += other.synced;
+  corrupted += other.corrupted;
+  created += other.created;
+  creation_errors += other.creation_errors;
+  vaults_created += other.vaults_created;
+  vaults_present += other.vaults_present;
+  vault_errors += other.vault_errors;
+  balance_checks += other.balance_checks;
+  funding_needed += other.funding_needed;
+  funding_sealed += other.funding_sealed;
+  funding_errors += other.funding_errors;
+  skipped += other.skipped;
+  pending += other.pending;
+  bad_records += other.bad_records;
+  scripts += other.scripts;
+  transactions += other.transactions;
+  return *this;
+}
+
+std::string to_string(const cycle_counters& x) {
+  return fmt::format(
+    "total={} synced={} corrupted={} created={} creation_errors={} "
+    "vaults_created={} vaults_present={} vault_errors={} balance_checks={} "
+    "funding_needed={} funding_sealed={} funding_errors={} skipped={} "
+    "pending={} bad_records={} scripts={} transactions={}",
+    x.total, x.synced, x.corrupted, x.created, x.creation_errors,
+    x.vaults_created, x.vaults_present, x.vault_errors, x.balance_checks,
+    x.funding_needed, x.funding_sealed, x.funding_errors, x.skipped, x.pending,
+    x.bad_records, x.scripts, x.transactions);
+}
+
+} // namespace flowsync
