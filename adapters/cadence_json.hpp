@@ -95,7 +95,7 @@ class cvalue {
 
   result<address> as_address() const;
 
-  /// Any unsigned integer type whose value fits.
+  /// Any integer value in [0, 2^64 - 1], whatever its Cadence type.
   result<uint64_t> as_uint64() const;
 
   result<ufix64> as_ufix64() const;
@@ -122,7 +122,8 @@ class cvalue {
   const std::string& path_identifier() const;
 
   /// For ckind::type, ckind::capability and ckind::other: the JSON text of
-  /// the whole value as received, so it can be sent back unchanged.
+  /// the whole value as received (re-serialized compactly), so it can be
+  /// sent back unchanged.
   const std::string& raw_json() const;
 
   /// Same encoding.
