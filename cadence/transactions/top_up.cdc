@@ -1,0 +1,40 @@
+import "FungibleToken"
+import "FlowToken"
+
+/// Pays `amount` FLOW from the signer (the service account) to each
+/// recipient: one withdrawal of the total, one deposit per recipient.
+///
+/// The daemon filters out recipients without a FLOW receiver first; if one
+/// slips through, the whole transaction aborts with a message naming it, so
+/// nobody is paid twice when the batch is retried without it. A recipient
+/// listed twice aborts it too.
+transaction(recipients: [Address], amount: UFix64) {
+
+    let payment: @{FungibleToken.Vault}
+
+    prepare(signer: auth(BorrowValue) &Account) {
+        pre {
+            recipients.length > 0: "top_up: no recipients given"
+            amount > 0.0: "top_up: the amount must be positive"
+        }
+        let source = signer.storage.borrow<auth(FungibleToken.Withdraw) &FlowToken.Vault>(
+            from: /storage/flowTokenVault
+        ) ?? panic("top_up: the signer has no FLOW vault at /storage/flowTokenVault")
+        self.payment <- source.withdraw(amount: amount * UFix64(recipients.length))
+    }
+
+    execute {
+        let seen: {Address: Bool} = {}
+        for recipient in recipients {
+            if seen.insert(key: recipient, true) != nil {
+                panic("top_up: recipient \(recipient) is listed twice")
+            }
+            let receiver = getAccount(recipient).capabilities.borrow<&{FungibleToken.Receiver}>(
+                /public/flowTokenReceiver
+            ) ?? panic("top_up: recipient \(recipient) has no FLOW receiver at /public/flowTokenReceiver")
+            receiver.deposit(from: <-self.payment.withdraw(amount: amount))
+        }
+        // Everything was paid out; what is left is an empty vault.
+        destroy self.payment
+    }
+}
