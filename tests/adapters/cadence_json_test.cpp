@@ -299,3 +299,43 @@ TEST_CASE("deeply nested input is refused instead of exhausting the stack") {
     json += "}";
   check_malformed(json);
 }
+
+// Payloads captured from flow-emulator v1.22.0 (REST, base64-decoded), with
+// the trailing newline the emulator sends.
+TEST_CASE("event payloads from the emulator decode") {
+  auto deposited = decode(
+    R"({"value":{"id":"A.ee82856bf20e2aa6.FungibleToken.Deposited","fields":[)"
+    R"({"value":{"value":"A.0ae53cb6e3f42a79.FlowToken.Vault","type":"String"},)"
+    R"("name":"type"},{"value":{"value":"0.00100000","type":"UFix64"},)"
+    R"("name":"amount"},{"value":{"value":{"value":"0x179b6b1cb6755e31",)"
+    R"("type":"Address"},"type":"Optional"},"name":"to"},{"value":{"value":)"
+    R"("126443837194242","type":"UInt64"},"name":"toUUID"},{"value":{"value":)"
+    R"("126443837194241","type":"UInt64"},"name":"depositedUUID"},{"value":)"
+    R"({"value":"0.00100000","type":"UFix64"},"name":"balanceAfter"}]},)"
+    R"("type":"Event"})"
+    "\n");
+  CHECK(deposited.type_id() == "A.ee82856bf20e2aa6.FungibleToken.Deposited");
+  CHECK(deposited.field("amount")->as_ufix64()->units() == 100'000);
+  auto to = deposited.field("to");
+  REQUIRE(to != nullptr);
+  REQUIRE(to->optional_value() != nullptr);
+  CHECK(to->optional_value()->as_address()->hex() == "179b6b1cb6755e31");
+  CHECK(*deposited.field("toUUID")->as_uint64() == 126443837194242u);
+
+  auto published = decode(
+    R"({"value":{"id":"flow.CapabilityPublished","fields":[{"value":{"value":)"
+    R"("0x179b6b1cb6755e31","type":"Address"},"name":"address"},{"value":)"
+    R"({"value":{"domain":"public","identifier":"flowTokenReceiver"},)"
+    R"("type":"Path"},"name":"path"},{"value":{"value":{"borrowType":{"type":)"
+    R"({"type":"","kind":"Resource","typeID":)"
+    R"("A.0ae53cb6e3f42a79.FlowToken.Vault","fields":[{"type":{"kind":)"
+    R"("UInt64"},"id":"uuid"},{"type":{"kind":"UFix64"},"id":"balance"}],)"
+    R"("initializers":[]},"kind":"Reference","authorization":{"kind":)"
+    R"("Unauthorized","entitlements":null}},"address":"0x179b6b1cb6755e31",)"
+    R"("id":"1"},"type":"Capability"},"name":"capability"}]},)"
+    R"("type":"Event"})"
+    "\n");
+  CHECK(published.field("path")->path_identifier() == "flowTokenReceiver");
+  CHECK(published.field("capability")->kind() == ckind::capability);
+  check_round_trip(published);
+}
