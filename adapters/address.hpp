@@ -37,14 +37,17 @@ class address {
   /// True for the default-constructed address.
   bool is_zero() const;
 
+  /// Addresses compare by their bytes.
   friend bool operator==(const address& x, const address& y) {
     return x.raw_ == y.raw_;
   }
 
+  /// See operator==.
   friend bool operator!=(const address& x, const address& y) {
     return x.raw_ != y.raw_;
   }
 
+  /// Orders as the big-endian numbers; lets addresses key a std::map.
   friend bool operator<(const address& x, const address& y) {
     return x.raw_ < y.raw_;
   }

@@ -45,13 +45,16 @@ class cvalue {
   /// An optional: nil when `inner` is empty.
   static cvalue make_optional(std::optional<cvalue> inner);
 
+  /// A Bool.
   static cvalue make_bool(bool value);
 
+  /// A String (UTF-8).
   static cvalue make_string(std::string value);
 
   /// A Character; the text should hold one grapheme (not checked).
   static cvalue make_character(std::string value);
 
+  /// An Address, encoded as 0x and 16 hex digits.
   static cvalue make_address(const address& value);
 
   /// Any integer type: "Int", "UInt8", ..., "UInt256", "Word64"; `digits`
@@ -60,12 +63,16 @@ class cvalue {
   /// pass literals or values validated before.
   static cvalue make_integer(std::string type, std::string digits);
 
+  /// A UInt64.
   static cvalue make_uint64(uint64_t value);
 
+  /// A UFix64, always with 8 decimals.
   static cvalue make_ufix64(ufix64 value);
 
+  /// An Array (variable- or constant-sized: the format does not tell).
   static cvalue make_array(std::vector<cvalue> elements);
 
+  /// A Dictionary; entries keep their order.
   static cvalue make_dictionary(std::vector<std::pair<cvalue, cvalue>> entries);
 
   /// kind: "Struct", "Resource", "Event", "Contract", "Enum"; `type_id` is
@@ -77,6 +84,7 @@ class cvalue {
   /// domain: "storage", "private" or "public".
   static cvalue make_path(std::string domain, std::string identifier);
 
+  /// The family of the value.
   ckind kind() const;
 
   /// The JSON "type" field ("UFix64", "Struct", "Optional", ...).
@@ -88,16 +96,19 @@ class cvalue {
   /// The value inside an optional; nullptr if nil or not an optional.
   const cvalue* optional_value() const;
 
+  /// The value of a Bool.
   result<bool> as_bool() const;
 
   /// String and Character; integers and fixed points as their text.
   result<std::string> as_string() const;
 
+  /// The value of an Address.
   result<address> as_address() const;
 
   /// Any integer value in [0, 2^64 - 1], whatever its Cadence type.
   result<uint64_t> as_uint64() const;
 
+  /// The exact value of a UFix64.
   result<ufix64> as_ufix64() const;
 
   /// The elements of an array; empty for other kinds.
@@ -129,6 +140,7 @@ class cvalue {
   /// Same encoding.
   friend bool operator==(const cvalue& x, const cvalue& y);
 
+  /// See operator==.
   friend bool operator!=(const cvalue& x, const cvalue& y) { return !(x == y); }
 
   /// Builds values while decoding; defined in cadence_json.cpp.

@@ -11,7 +11,7 @@
 
 namespace flowsync {
 
-/// The signature curves Flow accounts keys may use.
+/// The signature curves Flow account keys may use.
 enum class sig_algo { ecdsa_p256, ecdsa_secp256k1 };
 
 /// The hash functions Flow account keys may use.

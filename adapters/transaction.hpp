@@ -13,14 +13,19 @@ namespace flowsync {
 
 /// The key whose sequence number a transaction consumes.
 struct proposal_key {
+  /// The proposing account.
   address addr;
+  /// The key's index on that account.
   uint32_t key_index = 0;
+  /// Must equal the key's current sequence number on chain.
   uint64_t sequence_number = 0;
 };
 
 /// One signature on a transaction.
 struct transaction_signature {
+  /// The signing account.
   address addr;
+  /// The key's index on that account.
   uint32_t key_index = 0;
   /// r||s, 64 bytes.
   bytes signature;
@@ -33,7 +38,9 @@ class transaction {
   /// Cadence source, imports already resolved.
   std::string script;
 
-  /// Each argument an encoded JSON-Cadence value.
+  /// Each argument an encoded JSON-Cadence value, hashed byte for byte.
+  /// Never empty: the REST API silently drops empty arguments, and the id
+  /// the node computes would then differ from ours.
   std::vector<std::string> arguments;
 
   /// The id of a recent block: 32 bytes.
@@ -42,10 +49,13 @@ class transaction {
   /// The computation limit.
   uint64_t gas_limit = 9999;
 
+  /// The key whose sequence number this transaction consumes.
   proposal_key proposer;
 
+  /// The account paying the fees; it signs the envelope.
   address payer;
 
+  /// The accounts the transaction's `prepare` receives, in order.
   std::vector<address> authorizers;
 
   /// Signatures over the payload, in the order Flow expects.

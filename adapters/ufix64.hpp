@@ -37,26 +37,32 @@ class ufix64 {
   /// Always 8 decimals: 5 prints as "5.00000000".
   std::string to_string() const;
 
+  /// Amounts compare by their units.
   friend constexpr bool operator==(ufix64 x, ufix64 y) {
     return x.units_ == y.units_;
   }
 
+  /// See operator==.
   friend constexpr bool operator!=(ufix64 x, ufix64 y) {
     return x.units_ != y.units_;
   }
 
+  /// See operator==.
   friend constexpr bool operator<(ufix64 x, ufix64 y) {
     return x.units_ < y.units_;
   }
 
+  /// See operator==.
   friend constexpr bool operator<=(ufix64 x, ufix64 y) {
     return x.units_ <= y.units_;
   }
 
+  /// See operator==.
   friend constexpr bool operator>(ufix64 x, ufix64 y) {
     return x.units_ > y.units_;
   }
 
+  /// See operator==.
   friend constexpr bool operator>=(ufix64 x, ufix64 y) {
     return x.units_ >= y.units_;
   }

@@ -177,6 +177,41 @@ TEST_CASE("integers are range-checked for their type") {
   CHECK_FALSE(decode(R"({"type":"Int","value":"-1"})").as_uint64());
 }
 
+TEST_CASE("the widest integer types are checked at their limits") {
+  auto value = [](const char* type, std::string digits) {
+    return R"({"type":")" + std::string{type} + R"(","value":")" + digits
+           + R"("})";
+  };
+  std::string u256_max = "11579208923731619542357098500868790785326998466564056"
+                         "4039457584007913129639935";
+  std::string u256_over = "1157920892373161954235709850086879078532699846656405"
+                          "64039457584007913129639936";
+  std::string i256_min = "-5789604461865809771178549250434395392663499233282028"
+                         "2019728792003956564819968";
+  std::string i256_under = "-57896044618658097711785492504343953926634992332820"
+                           "282019728792003956564819969";
+  std::string i256_max = "57896044618658097711785492504343953926634992332820282"
+                         "019728792003956564819967";
+  std::string i256_over = "5789604461865809771178549250434395392663499233282028"
+                          "2019728792003956564819968";
+  decode(value("UInt256", u256_max));
+  decode(value("Word256", u256_max));
+  decode(value("Int256", i256_min));
+  decode(value("Int256", i256_max));
+  check_malformed(value("UInt256", u256_over));
+  check_malformed(value("Word256", u256_over));
+  check_malformed(value("Int256", i256_under));
+  check_malformed(value("Int256", i256_over));
+  decode(value("Int128", "-170141183460469231731687303715884105728"));
+  check_malformed(value("Int128", "170141183460469231731687303715884105728"));
+  decode(value("UInt128", "340282366920938463463374607431768211455"));
+  check_malformed(value("UInt128", "340282366920938463463374607431768211456"));
+  decode(value("Int64", "-9223372036854775808"));
+  check_malformed(value("Int64", "9223372036854775808"));
+  decode(value("UInt", "2037035976334486086268445688409378161051468393665936250"
+                       "636140449354381299763336706183397376"));
+}
+
 TEST_CASE("make_integer refuses what does not fit its type") {
   CHECK(cvalue::make_integer("UInt8", "255").kind() == ckind::integer);
   CHECK(cvalue::make_integer("UInt8", "256").kind() == ckind::void_value);
@@ -305,7 +340,8 @@ TEST_CASE("deeply nested input is refused instead of exhausting the stack") {
 TEST_CASE("event payloads from the emulator decode") {
   auto deposited = decode(
     R"({"value":{"id":"A.ee82856bf20e2aa6.FungibleToken.Deposited","fields":[)"
-    R"({"value":{"value":"A.0ae53cb6e3f42a79.FlowToken.Vault","type":"String"},)"
+    R"({"value":{"value":"A.0ae53cb6e3f42a79.FlowToken.Vault",)"
+    R"("type":"String"},)"
     R"("name":"type"},{"value":{"value":"0.00100000","type":"UFix64"},)"
     R"("name":"amount"},{"value":{"value":{"value":"0x179b6b1cb6755e31",)"
     R"("type":"Address"},"type":"Optional"},"name":"to"},{"value":{"value":)"
