@@ -103,6 +103,17 @@ bool has_signature(const std::vector<transaction_signature>& list,
                      });
 }
 
+/// The REST API drops empty arguments before hashing, so a transaction
+/// with one would get an id other than ours: refuse to sign it.
+result<void> check_arguments(const transaction& tx) {
+  for (const auto& arg : tx.arguments)
+    if (arg.empty())
+      return make_failure(ec::invalid_input,
+                          "a transaction argument is empty; each must be a "
+                          "JSON-Cadence value");
+  return {};
+}
+
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_string(json_writer& out, const std::string& text) {
@@ -184,6 +195,9 @@ result<void> transaction::sign_payload(const address& signer,
                         "the envelope is already signed: sign every payload "
                         "before the envelope");
 
+  if (auto checked = check_arguments(*this); !checked)
+    return checked;
+
   auto sig = key.sign(payload_message(), hash);
   if (!sig)
     return sig.error();
@@ -204,6 +218,9 @@ result<void> transaction::sign_envelope(const address& signer,
     return make_failure(ec::invalid_input,
                         "this key already signed the payload; a key signs "
                         "once per transaction");
+
+  if (auto checked = check_arguments(*this); !checked)
+    return checked;
 
   auto sig = key.sign(envelope_message(), hash);
   if (!sig)

@@ -78,15 +78,20 @@ class transaction {
   /// What the payer signs: the domain tag + `envelope_rlp()`.
   bytes envelope_message() const;
 
-  /// Signs the payload as `signer` (a proposer or authorizer that is not
-  /// the payer). Fails with `ec::invalid_input` when `signer` is not among
-  /// the proposer and authorizers, or when the key cannot sign.
+  /// Signs the payload as `signer` (the proposer or an authorizer; the
+  /// payer too when it proposes with another key). Keeps the signatures in
+  /// Flow's order (signer index, then key index). Fails with
+  /// `ec::invalid_input` when `signer` is neither proposer nor authorizer,
+  /// when this key already signed the envelope, when the envelope is
+  /// already signed or an argument is empty; with `ec::crypto` when the key
+  /// cannot sign.
   result<void> sign_payload(const address& signer, uint32_t key_index,
                             const private_key& key, hash_algo hash);
 
   /// Signs the envelope as the payer. Sign every payload first: the
   /// envelope covers the payload signatures. Fails with `ec::invalid_input`
-  /// when `signer` is not the payer.
+  /// when `signer` is not the payer, when this key already signed the
+  /// payload (Flow refuses a key that signs twice) or an argument is empty.
   result<void> sign_envelope(const address& signer, uint32_t key_index,
                              const private_key& key, hash_algo hash);
 

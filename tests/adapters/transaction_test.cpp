@@ -352,6 +352,26 @@ TEST_CASE("payload signatures after the envelope signature are refused") {
   CHECK(late.error().code == ec::invalid_input);
 }
 
+TEST_CASE("a transaction with an empty argument is not signed") {
+  auto account = addr("0a");
+  auto key = new_key();
+  transaction tx;
+  tx.script = "transaction(a: String) {}";
+  tx.reference_block_id = bytes(32, 0x77);
+  tx.proposer = {account, 0, 0};
+  tx.payer = account;
+  tx.arguments = {""};
+  auto envelope = tx.sign_envelope(account, 0, key, hash_algo::sha3_256);
+  REQUIRE_FALSE(envelope);
+  CHECK(envelope.error().code == ec::invalid_input);
+  tx.proposer.key_index = 1;
+  auto payload = tx.sign_payload(account, 1, key, hash_algo::sha3_256);
+  REQUIRE_FALSE(payload);
+  CHECK(payload.error().code == ec::invalid_input);
+  CHECK(tx.payload_signatures.empty());
+  CHECK(tx.envelope_signatures.empty());
+}
+
 TEST_CASE("an empty key fails to sign and leaves no signature") {
   auto account = addr("0a");
   transaction tx;
