@@ -46,9 +46,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cycle_counters& x) {
   return f(caf::meta::type_name("cycle_counters"), x.total, x.synced,
            x.corrupted, x.created, x.creation_errors, x.vaults_created,
-           x.vaults_present, x.vault_errors, x.balance_checks,
-           x.funding_needed, x.funding_sealed, x.funding_errors, x.skipped,
-           x.pending, x.bad_records, x.scripts, x.transactions);
+           x.vaults_present, x.vault_errors, x.balance_checks, x.funding_needed,
+           x.funding_sealed, x.funding_errors, x.skipped, x.pending,
+           x.bad_records, x.scripts, x.transactions);
 }
 
 /// What one cycle ended with.

@@ -1,13 +1,13 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include "messages/atoms.hpp"
 #include "messages/counters.hpp"
 #include "messages/limits.hpp"
 #include "messages/supabase.hpp"
 #include "messages/wallet.hpp"
+
+#include <cstdint>
+#include <string>
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -95,15 +95,19 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<atom::once>::with<cycle_summary>,
   // Drains (in-flight transactions followed, config flushed) and stops.
   caf::reacts_to<atom::shutdown>,
-  // Asks to spend FLOW units from the service account; replies with the
-  // units granted (possibly 0) under the daily budget and the floor.
-  caf::replies_to<atom::spend, uint64_t>::with<uint64_t>,
+  // Asks to spend FLOW from the service account: `count` payments of `each`
+  // units (1e-8 FLOW), top-ups or creations; replies with how many of them
+  // may go out under the floor and, for top-ups, the daily budget.
+  caf::replies_to<atom::spend, uint64_t, uint64_t, bool>::with<uint64_t>,
   // The counters of the current or last cycle.
   caf::replies_to<atom::status>::with<cycle_summary>,
   // Internal: the cycle timer fired.
   caf::reacts_to<atom::tick>,
   // Internal: time to look for new sign-ups.
-  caf::reacts_to<atom::watch>>;
+  caf::reacts_to<atom::watch>,
+  // Internal: the backoff before restarting a crashed child (by slot) ran
+  // out.
+  caf::reacts_to<atom::retry, uint32_t>>;
 
 /// Brings batches of wallets in step on chain. Blocking HTTP to the access
 /// node: spawned detached. Owns one proposal key of the service account.
@@ -118,6 +122,8 @@ using wallet_worker_actor = caf::typed_actor<
   // Internal: runs the next step of the current batch.
   caf::reacts_to<atom::step>,
   // Internal: polls the transaction in flight.
-  caf::reacts_to<atom::poll>>;
+  caf::reacts_to<atom::poll>,
+  // Internal: the drain deadline passed.
+  caf::reacts_to<atom::tick>>;
 
 } // namespace flowsync

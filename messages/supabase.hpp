@@ -1,9 +1,9 @@
 #pragma once
 
+#include "adapters/supabase.hpp"
+
 #include <string>
 #include <vector>
-
-#include "adapters/supabase.hpp"
 
 #include <caf/meta/omittable.hpp>
 #include <caf/meta/type_name.hpp>
@@ -33,9 +33,8 @@ typename Inspector::result_type inspect(Inspector& f, user_page& x) {
 /// not, key material has no place in a log.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wallet_row& x) {
-  return f(caf::meta::type_name("wallet_row"), x.id, x.auth_id,
-           x.flow_address, x.flow_public_key, caf::meta::omittable(),
-           x.flow_private_key);
+  return f(caf::meta::type_name("wallet_row"), x.id, x.auth_id, x.flow_address,
+           x.flow_public_key, caf::meta::omittable(), x.flow_private_key);
 }
 
 template <class Inspector>
@@ -133,8 +132,8 @@ struct ledger_update {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ledger_update& x) {
-  return f(caf::meta::type_name("ledger_update"), x.tx_id, x.auth_id,
-           x.status, x.error_code, x.address);
+  return f(caf::meta::type_name("ledger_update"), x.tx_id, x.auth_id, x.status,
+           x.error_code, x.address);
 }
 
 } // namespace flowsync

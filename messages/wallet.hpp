@@ -1,12 +1,12 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
 #include "adapters/supabase.hpp"
 #include "messages/counters.hpp"
 #include "messages/supabase.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include <caf/meta/omittable.hpp>
 #include <caf/meta/type_name.hpp>
@@ -69,8 +69,7 @@ struct batch_report {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_report& x) {
-  return f(caf::meta::type_name("batch_report"), x.id, x.counters,
-           x.refused);
+  return f(caf::meta::type_name("batch_report"), x.id, x.counters, x.refused);
 }
 
 /// An account for the Flow CLI configuration: named by its user's id.

@@ -1,0 +1,178 @@
+#pragma once
+
+#include "actors/treasury.hpp"
+#include "adapters/flow_access.hpp"
+#include "adapters/sealing.hpp"
+#include "adapters/settings.hpp"
+#include "adapters/supabase.hpp"
+#include "messages/interfaces.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <caf/actor_addr.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+namespace flowsync {
+
+/// Batches a worker may hold at once: one in work, one waiting.
+constexpr size_t batches_per_worker = 2;
+/// Sign-ups looked at per look (the newest page of Auth users).
+constexpr int signup_page_size = 50;
+/// Full sweeps of the Auth users per cycle, when the count keeps moving.
+constexpr int max_user_sweeps = 3;
+/// Restarts of one child within `restart_window` before giving up.
+constexpr int max_restarts = 5;
+constexpr std::chrono::seconds restart_window{60};
+
+/// What the supervisor builds the daemon from.
+struct supervisor_config {
+  settings cfg;
+  /// Makes the access-node client of one worker.
+  std::function<std::shared_ptr<flow_access>()> make_flow;
+  /// Makes the Supabase client of the fetcher.
+  std::function<std::shared_ptr<supabase_api>()> make_supabase;
+  /// Spawn blocking actors detached (false only under the test scheduler).
+  bool detached = true;
+  /// Start a cycle at once and then every sync interval.
+  bool timer = true;
+};
+
+/// What the supervisor knows of a user during a cycle.
+struct user_flags {
+  bool deleted = false;
+  bool anonymous = false;
+  bool banned = false;
+  /// A wallet row was seen for the user.
+  bool has_row = false;
+};
+
+/// One reconcile cycle in progress.
+struct cycle_run {
+  uint64_t id = 0;
+  std::chrono::steady_clock::time_point started;
+  /// Every Auth user of this cycle, by id.
+  std::unordered_map<std::string, user_flags> users;
+  int page = 1;
+  int sweeps = 0;
+  int64_t reported_total = -1;
+  /// Ledger rows that are not final, by user.
+  std::unordered_map<std::string, std::vector<ledger_entry>> open;
+  /// Top-ups recorded today, by address.
+  std::unordered_map<std::string, uint32_t> top_ups_today;
+  ufix64 topped_up_today;
+  /// Addresses seen in wallet rows, with the first user that claimed each.
+  std::unordered_map<std::string, std::string> addresses;
+  /// Users whose address another row also claims.
+  std::unordered_set<std::string> shared;
+  /// User records that could not be read in the current sweep.
+  int64_t rejected_this_sweep = 0;
+  std::string wallet_cursor;
+  /// A page of wallet rows is being read.
+  bool reading = false;
+  bool wallets_done = false;
+  bool rows_inserted = false;
+  std::vector<wallet_task> filling;
+  std::deque<wallet_batch> ready;
+  uint64_t next_batch = 0;
+  size_t batches_out = 0;
+  /// Counted by the supervisor itself (skipped users, bad records).
+  cycle_counters counters;
+  bool complete = true;
+};
+
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+
+  supervisor_actor::stateful_pointer<supervisor_state> self = nullptr;
+  supervisor_config cfg;
+  std::optional<sealer> keys;
+  std::optional<treasury> money;
+
+  rate_limiter_actor limiter;
+  supabase_fetcher_actor fetcher;
+  stats_actor stats;
+  config_writer_actor writer;
+  std::vector<wallet_worker_actor> workers;
+  /// Batches each worker holds.
+  std::vector<size_t> worker_load;
+  /// Which child slot an actor fills (0 limiter, 1 fetcher, 2 stats,
+  /// 3 writer, 4 and up the workers), and its recent restarts.
+  std::unordered_map<caf::actor_addr, uint32_t> slots;
+  std::unordered_map<uint32_t,
+                     std::deque<std::chrono::steady_clock::time_point>>
+    restarts;
+
+  uint64_t cycles = 0;
+  std::optional<cycle_run> run;
+  cycle_summary last;
+  bool stopping = false;
+  bool watching = false;
+  std::optional<caf::typed_response_promise<cycle_summary>> once;
+  /// Every user id the last complete sweep found, for the sign-up watch.
+  std::unordered_set<std::string> known_users;
+  /// Users handed out by the sign-up watch and not reported back yet.
+  std::unordered_set<std::string> in_progress;
+
+  // -- children -------------------------------------------------------------
+
+  /// Spawns every child and monitors it.
+  void spawn_children();
+  void spawn_slot(uint32_t slot);
+  void on_child_down(const caf::down_msg& msg);
+
+  // -- cycles ---------------------------------------------------------------
+
+  /// Starts a cycle unless one runs or the daemon stops.
+  bool start_cycle();
+  void load_open_entries();
+  void load_top_ups();
+  void read_balance();
+  void sweep_users();
+  void on_user_page(user_page& page);
+  void next_wallet_page();
+  void on_wallet_page(wallet_page& page);
+  /// Turns a wallet row into a task or a refusal.
+  void take_row(wallet_row& row);
+  void insert_missing_rows();
+  void enqueue(wallet_task task, bool flush);
+  void dispatch();
+  void on_batch_done(size_t worker, const batch_report& report);
+  void maybe_end_cycle();
+  void end_cycle();
+  /// Ends the cycle at once, having changed nothing, after a failure to
+  /// read what it needs.
+  void abort_cycle(const std::string& why);
+
+  // -- sign-ups -------------------------------------------------------------
+
+  void watch_signups();
+  void provision(std::vector<wallet_row> rows);
+
+  // -- stopping -------------------------------------------------------------
+
+  void shutdown();
+  void finish_shutdown();
+};
+
+/// The supervisor: spawns and monitors the other actors, runs cycles on the
+/// timer or on demand, watches for sign-ups and drains on shutdown.
+supervisor_actor::behavior_type
+supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
+           supervisor_config cfg);
+
+/// Spawns the supervisor.
+supervisor_actor spawn_supervisor(caf::actor_system& sys,
+                                  supervisor_config cfg);
+
+} // namespace flowsync
