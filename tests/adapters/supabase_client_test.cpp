@@ -15,6 +15,11 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace flowsync;
 
 namespace {
@@ -790,11 +795,17 @@ TEST_SUITE("supabase client") {
   }
 
   TEST_CASE("a refused connection is a retryable transport failure") {
-    int port = 0;
-    {
-      httplib::Server probe;
-      port = probe.bind_to_any_port("127.0.0.1");
-    }
+    // A port that was free a moment ago and has nobody listening now.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    socklen_t size = sizeof(addr);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
+    int port = ntohs(addr.sin_port);
+    ::close(fd);
     supabase_options options;
     options.url = "http://127.0.0.1:" + std::to_string(port);
     options.service_role_key = secret{service_key};
