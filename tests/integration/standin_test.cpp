@@ -350,6 +350,17 @@ TEST_SUITE("supabase stand-in") {
       sb.service_key);
     CHECK(last.resp.header("Link").find("rel=\"next\"") == std::string::npos);
 
+    auto ascending = call("GET",
+                          "/auth/v1/admin/users?sort=created_at%20asc"
+                          "&per_page=1&page="
+                            + std::to_string(total),
+                          sb.service_key);
+    REQUIRE(ascending.json["users"].Size() == 1);
+    CHECK(text(ascending.json["users"][0], "id") == newest);
+    auto bad_sort =
+      call("GET", "/auth/v1/admin/users?sort=email", sb.service_key);
+    CHECK(bad_sort.status == 400);
+
     auto paged = client(sb.service_key)->list_users(2, 1);
     REQUIRE(paged);
     REQUIRE(paged->users.size() == 1);

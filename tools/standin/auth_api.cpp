@@ -695,6 +695,7 @@ reply auth_api::list_users(const query_params& params, bool dated) {
   uint64_t page = 1;
   uint64_t per_page = default_per_page;
   std::string filter;
+  std::string order;
   for (const auto& [key, value] : params) {
     std::string error;
     if (key == "page" && !value.empty() && !parse_uint(value, page, error))
@@ -712,7 +713,33 @@ reply auth_api::list_users(const query_params& params, bool dated) {
     }
     if (key == "filter")
       filter = value;
+    if (key == "sort") {
+      // GoTrue's sort: "field [asc|desc]", created_at the only field.
+      auto space = value.find(' ');
+      auto field = value.substr(0, space);
+      if (field != "created_at")
+        return gotrue_error(
+          400, "validation_failed",
+          "Bad Sort Parameters: bad field for sort '" + field + "'", dated);
+      std::string dir = "desc";
+      if (space != std::string::npos) {
+        auto given = value.substr(space + 1);
+        auto upper = given;
+        for (auto& c : upper)
+          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (upper != "ASC" && upper != "DESC")
+          return gotrue_error(400, "validation_failed",
+                              "Bad Sort Parameters: bad direction for sort '"
+                                + given + "', only 'asc' and 'desc' allowed",
+                              dated);
+        dir = upper == "ASC" ? "asc" : "desc";
+      }
+      order +=
+        std::string{order.empty() ? " order by " : ", "} + "created_at " + dir;
+    }
   }
+  if (order.empty())
+    order = " order by created_at desc";
 
   leased_tx lt;
   open_auth_tx(pool_, lt, dated);
@@ -738,9 +765,8 @@ reply auth_api::list_users(const query_params& params, bool dated) {
 
   auto offset = (page > 0 ? page - 1 : 0) * per_page;
   auto set = load_users(tx,
-                        where + " order by created_at desc limit "
-                          + std::to_string(per_page) + " offset "
-                          + std::to_string(offset),
+                        where + order + " limit " + std::to_string(per_page)
+                          + " offset " + std::to_string(offset),
                         where_params);
   if (!set.ok)
     return database_error(set.error, "Database error finding users", dated);
