@@ -621,6 +621,19 @@ TEST_SUITE("supabase stand-in") {
           == "resolution=ignore-duplicates, return=representation");
     CHECK(merged.status == 201);
     CHECK(label_of_1() == "merged");
+
+    auto deleted = call("DELETE", probe.path("n=gte.5"), sb.service_key, {}, {},
+                        {{"Prefer", "return=representation"}});
+    auto quietly = call("DELETE", probe.path("n=eq.4"), sb.service_key);
+    auto everything = call("DELETE", probe.path(), sb.service_key);
+    auto left = call("GET", probe.path("select=n"), sb.service_key);
+    CHECK(deleted.status == 200);
+    CHECK(deleted.json.Size() == 2);
+    CHECK(quietly.status == 204);
+    CHECK(quietly.resp.body.empty());
+    CHECK(everything.status == 400);
+    CHECK(text(everything.json, "code") == "21000");
+    CHECK(left.json.Size() == 3);
   }
 
   TEST_CASE("PostgREST errors carry the real codes and statuses") {

@@ -40,6 +40,11 @@ postgres_up() {
         postgres
     fi
     chown postgres: "$dir/pg"
+    # The server runs as `postgres`, which must be able to pass through the
+    # sandbox folder (not read it) to reach its data.
+    if ! runuser -u postgres -- test -x "$dir/pg"; then
+      chmod o+x "$dir"
+    fi
     touch "$log"
     chown postgres: "$log"
   fi
@@ -55,9 +60,12 @@ postgres_up() {
   if ! _pg_as_owner "$FLOWSYNC_PG_BIN/pg_ctl" -D "$data" status \
     >/dev/null 2>&1; then
     echo "postgres: starting on 127.0.0.1:$port"
+    # pg_ctl pastes -o into a shell command line: keep it on one line.
+    local opts="-p $port -c listen_addresses=127.0.0.1"
+    opts+=" -c unix_socket_directories='' -c max_connections=200"
+    opts+=" -c timezone=UTC"
     _pg_as_owner "$FLOWSYNC_PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''
-          -c max_connections=200 -c timezone=UTC" start >/dev/null
+      -o "$opts" start >/dev/null
   fi
 
   local url="postgres://postgres@127.0.0.1:$port/postgres"

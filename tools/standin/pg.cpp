@@ -130,6 +130,15 @@ bool pg_connection::healthy() const noexcept {
   return raw_ != nullptr && PQstatus(raw_) == CONNECTION_OK;
 }
 
+bool pg_connection::alive() noexcept {
+  if (raw_ == nullptr)
+    return false;
+  auto* res = PQexec(raw_, "");
+  auto ok = res != nullptr && PQresultStatus(res) == PGRES_EMPTY_QUERY;
+  PQclear(res);
+  return ok;
+}
+
 bool pg_connection::in_transaction() const noexcept {
   return PQtransactionStatus(raw_) != PQTRANS_IDLE;
 }
@@ -167,7 +176,7 @@ pg_pool::acquire(std::chrono::milliseconds timeout, std::string& error,
   }
 
   // Connecting happens outside the lock: it may take a while.
-  if (conn == nullptr || !conn->healthy()) {
+  if (conn == nullptr || !conn->alive()) {
     conn = pg_connection::open(conninfo_, error);
     if (conn == nullptr) {
       std::lock_guard<std::mutex> guard{mtx_};

@@ -81,6 +81,11 @@ class pg_connection {
   /// Whether the connection can still be used.
   bool healthy() const noexcept;
 
+  /// Asks the server (an empty statement, one round trip): a connection
+  /// that sat idle through a server restart is found dead here rather than
+  /// failing the next request.
+  bool alive() noexcept;
+
   /// Whether a transaction is open (or failed and not yet rolled back).
   bool in_transaction() const noexcept;
 
