@@ -402,7 +402,7 @@ class flow_rest_client : public flow_access {
     tx_result out;
     out.status = parse_status(string_member(*doc, "status"));
     if (auto code = member(*doc, "status_code");
-        code != nullptr && code->IsNumber())
+        code != nullptr && code->IsUint())
       out.status_code = static_cast<uint32_t>(code->GetUint());
     out.error_message = tidy_flow_message(string_member(*doc, "error_message"));
     out.error_code = flow_error_code(out.error_message);

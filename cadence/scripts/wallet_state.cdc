@@ -1,5 +1,6 @@
 import "FungibleToken"
 import "FungibleTokenMetadataViews"
+import "FlowToken"
 
 /// The on-chain state of a batch of wallets, read in one script so that a
 /// reconcile cycle costs one script per batch instead of several per wallet.
@@ -43,7 +44,7 @@ access(all) struct WalletState {
     access(all) let availableBalance: UFix64
     access(all) let storageUsed: UInt64
     access(all) let storageCapacity: UInt64
-    /// FLOW can be deposited through /public/flowTokenReceiver.
+    /// /public/flowTokenReceiver leads to the account's own FLOW vault.
     access(all) let flowReceiver: Bool
     /// One entry per configured token, in the order given.
     access(all) let tokens: [TokenState]
@@ -163,6 +164,15 @@ access(all) view fun accountExists(_ account: &Account): Bool {
         || account.keys.get(keyIndex: 0) != nil
 }
 
+/// True when /public/flowTokenReceiver leads to a FLOW vault of the account
+/// itself: what top_up.cdc needs to pay it. A receiver of another kind (a
+/// forwarder, a hostile resource) or one lent by another account is not
+/// paid, so it does not count.
+access(all) view fun receivesFlow(_ account: &Account): Bool {
+    let capability = account.capabilities.get<&FlowToken.Vault>(/public/flowTokenReceiver)
+    return capability.address == account.address && capability.check()
+}
+
 /// Resolves each configured token's paths and vault type through its
 /// FTVaultData view.
 access(all) fun resolveTokens(_ addresses: [Address], _ names: [String]): [TokenInfo?] {
@@ -269,7 +279,7 @@ access(all) fun main(
             availableBalance: account.availableBalance,
             storageUsed: account.storage.used,
             storageCapacity: account.storage.capacity,
-            flowReceiver: account.capabilities.borrow<&{FungibleToken.Receiver}>(/public/flowTokenReceiver) != nil,
+            flowReceiver: receivesFlow(account),
             tokens: tokenStates
         ))
         i = i + 1

@@ -4,8 +4,9 @@ import "FlowToken"
 /// Pays `amount` FLOW from the signer (the service account) to each
 /// recipient: one withdrawal of the total, one deposit per recipient.
 ///
-/// The daemon filters out recipients without a FLOW receiver first; if one
-/// slips through, the whole transaction aborts with a message naming it, so
+/// Only a genuine FLOW vault of the recipient's own counts as its receiver,
+/// as in scripts/wallet_state.cdc. The daemon filters out recipients without
+/// one first; if one slips through, the whole transaction aborts with a message naming it, so
 /// nobody is paid twice when the batch is retried without it. A recipient
 /// listed twice aborts it too.
 transaction(recipients: [Address], amount: UFix64) {
@@ -29,9 +30,17 @@ transaction(recipients: [Address], amount: UFix64) {
             if seen.insert(key: recipient, true) != nil {
                 panic("top_up: recipient \(recipient) is listed twice")
             }
-            let receiver = getAccount(recipient).capabilities.borrow<&{FungibleToken.Receiver}>(
+            // Borrowed as the FlowToken vault itself, and only when it is the
+            // recipient's own: no code of the recipient's runs, and no
+            // capability lent from another account diverts the payment.
+            let capability = getAccount(recipient).capabilities.get<&FlowToken.Vault>(
                 /public/flowTokenReceiver
-            ) ?? panic("top_up: recipient \(recipient) has no FLOW receiver at /public/flowTokenReceiver")
+            )
+            if capability.address != recipient {
+                panic("top_up: recipient \(recipient) has no FLOW receiver at /public/flowTokenReceiver")
+            }
+            let receiver = capability.borrow()
+                ?? panic("top_up: recipient \(recipient) has no FLOW receiver at /public/flowTokenReceiver")
             receiver.deposit(from: <-self.payment.withdraw(amount: amount))
         }
         // Everything was paid out; what is left is an empty vault.

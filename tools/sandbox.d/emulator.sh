@@ -59,19 +59,23 @@ emulator_install() {
 
   local work
   work=$(mktemp -d)
+  mkdir -p "$(dirname "$bin")"
+  # Go's chatter goes to a log, shown only when the build fails.
   (
     cd "$work"
-    go mod init flowsync-emulator-build >/dev/null 2>&1
+    go mod init flowsync-emulator-build
     go get "github.com/onflow/flow-emulator/cmd/emulator@$FLOWSYNC_EMULATOR_VERSION"
     # Portable BLST so the binary runs on any x86-64 CPU, CI included.
     CGO_ENABLED=1 CGO_CFLAGS="-O2 -D__BLST_PORTABLE__" \
       go build -o "$bin.new" github.com/onflow/flow-emulator/cmd/emulator
-  ) || {
-    rm -rf "$work"
+  ) >"$work.log" 2>&1 || {
+    tail -n 30 "$work.log" >&2
+    rm -rf "$work" "$work.log"
     rm -f "$bin.new"
     echo "emulator: the build failed" >&2
     return 1
   }
+  rm -f "$work.log"
   rm -rf "$work"
   mv "$bin.new" "$bin"
   echo "$FLOWSYNC_EMULATOR_VERSION" >"$stamp"
