@@ -11,6 +11,11 @@ import "FlowToken"
 /// code of the accounts it inspects (no calls on their vaults or
 /// receivers), so a hostile account cannot make the batch fail or run long.
 /// Only the configured token contracts are called, once per batch.
+///
+/// Cost, measured on flow-emulator v1.22.0 with healthy accounts: about 230
+/// computation per wallet with one token, so 432 wallets fit the default
+/// script limit of 100,000 (about 400 with two tokens). Missing accounts
+/// cost less. The request for 432 is 133 kB, far below the 4 MiB cap.
 
 /// What the daemon needs to know about one configured token in one account.
 access(all) struct TokenState {

@@ -11,6 +11,10 @@ import "FlowToken"
 ///
 /// Everything is checked before the first account is made, so a bad
 /// argument aborts with a clear message and creates nothing.
+///
+/// Cost, measured on flow-emulator v1.22.0 with BaitCoin as the one token
+/// and funding: about 76 + 360 computation per account, so 27 accounts fit
+/// the 9999 limit and 28 do not.
 transaction(publicKeys: [String], funding: UFix64, tokenAddresses: [Address], tokenNames: [String]) {
 
     let payer: auth(BorrowValue) &Account
