@@ -15,6 +15,9 @@ _emulator_service_address=f8d6e0586b0a20c7
 _emulator_rest_port() { echo "${FLOWSYNC_EMULATOR_REST_PORT:-8888}"; }
 _emulator_grpc_port() { echo "${FLOWSYNC_EMULATOR_GRPC_PORT:-3569}"; }
 _emulator_admin_port() { echo "${FLOWSYNC_EMULATOR_ADMIN_PORT:-8080}"; }
+# The Cadence debugger (DAP) cannot be turned off and, in v1.22.0, ignores
+# --host: it listens on every interface. Move it with this variable, or keep
+# the port closed by the firewall on shared machines.
 _emulator_debugger_port() { echo "${FLOWSYNC_EMULATOR_DEBUGGER_PORT:-2345}"; }
 
 _emulator_bin() { echo "$(go env GOPATH)/bin/flow-emulator"; }
