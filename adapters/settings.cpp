@@ -461,6 +461,21 @@ result<void> apply_env(settings& cfg, const env_lookup& env) {
     }
     cfg.flow.proposal_key_indices = std::move(indices);
   }
+  if (auto v = env("FLOWSYNC_CONTRACTS"); v && !v->empty()) {
+    std::stringstream in{*v};
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      auto eq = item.find('=');
+      auto addr = eq == std::string::npos
+                    ? result<address>{make_failure(ec::invalid_input, "")}
+                    : address::parse(item.substr(eq + 1));
+      if (eq == 0 || !addr)
+        return config_error("FLOWSYNC_CONTRACTS must list Name=address "
+                            "pairs separated by commas, e.g. "
+                            "BaitCoin=179b6b1cb6755e31");
+      cfg.flow.contracts[item.substr(0, eq)] = *addr;
+    }
+  }
   auto service_key =
     secret_from_env(env, "FLOWSYNC_SERVICE_KEY", "FLOWSYNC_SERVICE_KEY_FILE");
   if (!service_key)
