@@ -4,6 +4,7 @@
 #include "adapters/bytes.hpp"
 #include "adapters/flow_access.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -174,24 +175,22 @@ const std::string created_2 =
 const std::string tx_id =
   "5d0fc0c7cce68bdb5478d0aeee5cc5965c82b95e9779d2dc231cde3acedef16d";
 
+const std::string block_id =
+  "7dc0bfca492aa43b2f6560cf2025209a617508b0fe3a5fae4451b6b63c7efc8d";
+
+const std::string collection_id =
+  "2c9a61aa1acf2c54611a08beb39f6762b76ec98fa4e14fa29ff19a83c3f862bd";
+
 std::string result_body(const std::string& status, int status_code,
                         const std::string& error, const std::string& events) {
-  return R"({
-	"block_id": "7dc0bfca492aa43b2f6560cf2025209a617508b0fe3a5fae4451b6b63c7efc8d",
-	"collection_id": "2c9a61aa1acf2c54611a08beb39f6762b76ec98fa4e14fa29ff19a83c3f862bd",
-	"execution": "Success",
-	"status": ")"
-         + status + R"(",
-	"status_code": )"
-         + std::to_string(status_code) + R"(,
-	"error_message": )"
-         + json_string(error) + R"(,
-	"computation_used": "0",
-	"events": [)"
-         + events + R"(],
-	"_links": {"_self": "/v1/transaction_results/)"
-         + tx_id + R"("}
-})";
+  return "{\n\t\"block_id\": \"" + block_id + "\",\n\t\"collection_id\": \""
+         + collection_id + "\",\n\t\"execution\": \"Success\",\n\t\"status\": "
+         + json_string(status)
+         + ",\n\t\"status_code\": " + std::to_string(status_code)
+         + ",\n\t\"error_message\": " + json_string(error)
+         + ",\n\t\"computation_used\": \"0\",\n\t\"events\": [" + events
+         + "],\n\t\"_links\": {\"_self\": \"/v1/transaction_results/" + tx_id
+         + "\"}\n}";
 }
 
 std::string event_json(const std::string& type, int index,
@@ -201,13 +200,27 @@ std::string event_json(const std::string& type, int index,
          + std::to_string(index) + R"(", "payload": ")" + payload + R"("})";
 }
 
+/// The emulator's service key, in the case the REST API writes it.
+const std::string service_key_hex =
+  "43661ddd40c0510b2097a5ad583607f4780876184308a325516951fac6a816fe"
+  "4e522c9278d3ef3d67c6d903291d0501f9a9bd5b4dc2c5af26c2ad0597bac97a";
+
+std::string upper(std::string text) {
+  for (auto& c : text)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Two keys: key 0 as the emulator has it (in upper case, to check that
+/// case does not matter), key 1 revoked with other algorithms.
 const std::string account_body = R"({
 	"address": "f8d6e0586b0a20c7",
 	"balance": "99999999999600000",
 	"keys": [
 		{
 			"index": "0",
-			"public_key": "0x43661DDD40C0510B2097A5AD583607F4780876184308A325516951FAC6A816FE4E522C9278D3EF3D67C6D903291D0501F9A9BD5B4DC2C5AF26C2AD0597BAC97A",
+			"public_key": "0x)"
+                                 + upper(service_key_hex) + R"(",
 			"signing_algorithm": "ECDSA_P256",
 			"hashing_algorithm": "SHA3_256",
 			"sequence_number": "66",
@@ -216,7 +229,8 @@ const std::string account_body = R"({
 		},
 		{
 			"index": "1",
-			"public_key": "0x43661ddd40c0510b2097a5ad583607f4780876184308a325516951fac6a816fe4e522c9278d3ef3d67c6d903291d0501f9a9bd5b4dc2c5af26c2ad0597bac97a",
+			"public_key": "0x)"
+                                 + service_key_hex + R"(",
 			"signing_algorithm": "ECDSA_secp256k1",
 			"hashing_algorithm": "SHA2_256",
 			"sequence_number": "3",
@@ -228,17 +242,24 @@ const std::string account_body = R"({
 	"_links": {"_self": "/v1/accounts/f8d6e0586b0a20c7"}
 })";
 
+const std::string sealed_block_id =
+  "977d50c3613728f021420dd3bfbba9a78b204f92ac5372135810b973760c8267";
+
 const std::string block_body = R"([
 	{
 		"header": {
-			"id": "977D50C3613728F021420DD3BFBBA9A78B204F92AC5372135810B973760C8267",
-			"parent_id": "62c12d68cbb57d11264d28770fea1f6d0db922f05f3db1aa445a4cf4b29b9fd1",
+			"id": ")"
+                               + upper(sealed_block_id) + R"(",
+			"parent_id": ")"
+                               + block_id + R"(",
 			"height": "70",
 			"timestamp": "2026-12-03T16:31:34.14Z",
 			"parent_voter_signature": ""
 		},
-		"_expandable": {"payload": "/v1/blocks/977d50c3613728f021420dd3bfbba9a78b204f92ac5372135810b973760c8267/payload"},
-		"_links": {"_self": "/v1/blocks/977d50c3613728f021420dd3bfbba9a78b204f92ac5372135810b973760c8267"},
+		"_expandable": {"payload": "/v1/blocks/)"
+                               + sealed_block_id + R"(/payload"},
+		"_links": {"_self": "/v1/blocks/)"
+                               + sealed_block_id + R"("},
 		"block_status": "BLOCK_SEALED"
 	}
 ])";
@@ -425,9 +446,7 @@ TEST_CASE("an account is read with its balance and keys") {
   REQUIRE_EQ(account->keys.size(), 2u);
   const auto& key0 = account->keys[0];
   CHECK_EQ(key0.index, 0u);
-  CHECK_EQ(key0.public_key,
-           "43661ddd40c0510b2097a5ad583607f4780876184308a325516951fac6a816fe"
-           "4e522c9278d3ef3d67c6d903291d0501f9a9bd5b4dc2c5af26c2ad0597bac97a");
+  CHECK_EQ(key0.public_key, service_key_hex);
   CHECK_EQ(key0.signing, sig_algo::ecdsa_p256);
   CHECK_EQ(key0.hashing, hash_algo::sha3_256);
   CHECK_EQ(key0.weight, 1000u);
@@ -484,7 +503,8 @@ TEST_CASE("an account key with an unknown algorithm is a parse_error") {
           R"({"address": "f8d6e0586b0a20c7", "balance": "1", "keys": [
                {"index": "0", "public_key": "0xab", "signing_algorithm":
                 "BLS_BLS12_381", "hashing_algorithm": "SHA3_256",
-                "sequence_number": "0", "weight": "1000", "revoked": false}]})");
+                "sequence_number": "0", "weight": "1000",
+                "revoked": false}]})");
 
   auto account = node.client()->get_account(addr("f8d6e0586b0a20c7"));
 
@@ -502,8 +522,7 @@ TEST_CASE("the latest sealed block gives its id and height") {
 
   REQUIRE(block);
   CHECK_EQ(node.last().query, "height=sealed");
-  CHECK_EQ(block->id,
-           "977d50c3613728f021420dd3bfbba9a78b204f92ac5372135810b973760c8267");
+  CHECK_EQ(block->id, sealed_block_id);
   CHECK_EQ(block->height, 70u);
 }
 
@@ -752,11 +771,7 @@ TEST_CASE("an upper-case id is asked for in lower case") {
   fake_node node;
   node.on("GET", "/v1/transaction_results/" + tx_id, 200,
           result_body("Pending", 0, "", ""));
-  std::string upper = tx_id;
-  for (auto& c : upper)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-
-  auto result = node.client()->transaction_result(upper);
+  auto result = node.client()->transaction_result(upper(tx_id));
 
   REQUIRE(result);
   CHECK_EQ(result->status, tx_status::pending);

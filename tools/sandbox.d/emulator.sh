@@ -45,7 +45,8 @@ emulator_install() {
   bin=$(_emulator_bin)
   stamp="$bin.version"
   if [[ -x "$bin" ]]; then
-    if [[ -f "$stamp" && $(cat "$stamp") == "$FLOWSYNC_EMULATOR_VERSION" ]]; then
+    local version=$FLOWSYNC_EMULATOR_VERSION
+    if [[ -f "$stamp" && $(cat "$stamp") == "$version" ]]; then
       return 0
     fi
     built=$(_emulator_built_version "$bin")
@@ -67,7 +68,8 @@ emulator_install() {
   (
     cd "$work"
     go mod init flowsync-emulator-build
-    go get "github.com/onflow/flow-emulator/cmd/emulator@$FLOWSYNC_EMULATOR_VERSION"
+    go get \
+      "github.com/onflow/flow-emulator/cmd/emulator@$FLOWSYNC_EMULATOR_VERSION"
     # Portable BLST so the binary runs on any x86-64 CPU, CI included.
     CGO_ENABLED=1 CGO_CFLAGS="-O2 -D__BLST_PORTABLE__" \
       go build -o "$bin.new" github.com/onflow/flow-emulator/cmd/emulator
