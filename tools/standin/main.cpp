@@ -103,6 +103,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.host = listen.substr(0, colon);
+  // Test infrastructure with trust authentication behind it: loopback only.
+  if (options.host != "localhost" && options.host != "::1"
+      && options.host != "[::1]" && options.host.rfind("127.", 0) != 0) {
+    std::fprintf(stderr,
+                 "supabase-standin: --listen must name a loopback address "
+                 "(127.0.0.1, ::1 or localhost)\n");
+    return 1;
+  }
   try {
     options.port = std::stoi(listen.substr(colon + 1));
   } catch (const std::exception&) {

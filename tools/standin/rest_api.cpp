@@ -357,8 +357,9 @@ reply rest_api::handle(const rest_request& req) {
       for (const auto& col : table->columns)
         if (col.primary_key)
           target.push_back(col.name);
-    auto payload = req.body.find_first_not_of(" \t\r\n") != std::string::npos
-                       && req.body[req.body.find_first_not_of(" \t\r\n")] == '{'
+    // A single object is inserted as a one-element array.
+    auto first = req.body.find_first_not_of(" \t\r\n");
+    auto payload = first != std::string::npos && req.body[first] == '{'
                      ? "json_build_array($1::json)"
                      : "$1::json";
     statement = "insert into " + qtable + " as " + alias + " ("
