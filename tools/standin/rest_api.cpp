@@ -225,116 +225,75 @@ std::string column_list(const std::vector<std::string>& keys,
   return out;
 }
 
-} // namespace
-
-reply rest_api::handle(const rest_request& req) {
-  if (!req.profile.empty() && req.profile != "public")
-    return postgrest_error(406, "PGRST106", "Invalid schema: " + req.profile,
-                           std::nullopt,
-                           std::string{"Only the following schemas are "
-                                       "exposed: public, graphql_public"});
-
-  rest_query query;
-  if (auto err = parse_rest_query(req.params, query))
-    return to_reply(*err);
-  auto prefs = parse_prefer(req.prefer);
-  bool reading = req.method == "GET" || req.method == "HEAD";
-
-  std::string error;
-  bool timed_out = false;
-  auto conn = pool_.acquire(pool_wait, error, timed_out);
-  if (!conn) {
-    if (timed_out)
-      return postgrest_error(504, "PGRST003",
-                             "Timed out acquiring connection from connection "
-                             "pool.");
-    return postgrest_error(503, "PGRST000", "Database connection error.",
-                           error);
-  }
-
-  pg_transaction tx{**conn, reading};
-  if (!tx.begun().ok())
-    return pg_failure(tx.begun().error(), req.role);
-
-  pg_error lookup_error;
-  auto table = find_table(tx, req.table, lookup_error);
-  if (!table) {
-    if (!lookup_error.message.empty())
-      return pg_failure(lookup_error, req.role);
-    return postgrest_error(404, "PGRST205",
-                           "Could not find the table 'public." + req.table
-                             + "' in the schema cache");
-  }
-  if (auto err = check_columns(query, *table))
-    return to_reply(*err);
-
-  auto setup = tx.exec("select set_config('role', $1, true), "
-                       "set_config('request.jwt.claims', $2, true), "
-                       "set_config('request.method', $3, true), "
-                       "set_config('request.path', $4, true)",
-                       {req.role, req.claims, req.method, "/" + req.table});
-  if (!setup.ok())
-    return pg_failure(setup.error(), req.role);
-
+// A GET: the rows as one JSON array, at most `max_rows` of them, with
+// PostgREST's Content-Range and, on request, the exact count.
+reply read_request(pg_transaction& tx, const rest_request& req,
+                   const rest_query& query, const preferences& prefs,
+                   int64_t max_rows) {
   auto qtable = "\"public\"." + quote_ident(req.table);
   auto alias = quote_ident(req.table);
   reply out;
   out.content_type = "application/json; charset=utf-8";
 
-  if (reading) {
-    pg_params params;
-    auto where = where_sql(query, alias, params);
-    auto limit = query.limit;
-    if (max_rows_ > 0 && (!limit || *limit > max_rows_))
-      limit = max_rows_;
-    auto sql = "select coalesce(json_agg(_pgrst_t), '[]')::text, count(*) "
-               "from (select "
-               + select_sql(query, alias) + " from " + qtable + " as " + alias
-               + where + order_sql(query, alias)
-               + (limit ? " limit " + std::to_string(*limit) : std::string{})
-               + (query.offset > 0 ? " offset " + std::to_string(query.offset)
-                                   : std::string{})
-               + ") _pgrst_t";
-    auto rows = tx.exec(sql, params);
-    if (!rows.ok())
-      return pg_failure(rows.error(), req.role);
-    int64_t n = std::stoll(std::string{rows.get(0, 1)});
+  pg_params params;
+  auto where = where_sql(query, alias, params);
+  auto limit = query.limit;
+  if (max_rows > 0 && (!limit || *limit > max_rows))
+    limit = max_rows;
+  auto sql = "select coalesce(json_agg(_pgrst_t), '[]')::text, count(*) "
+             "from (select "
+             + select_sql(query, alias) + " from " + qtable + " as " + alias
+             + where + order_sql(query, alias)
+             + (limit ? " limit " + std::to_string(*limit) : std::string{})
+             + (query.offset > 0 ? " offset " + std::to_string(query.offset)
+                                 : std::string{})
+             + ") _pgrst_t";
+  auto rows = tx.exec(sql, params);
+  if (!rows.ok())
+    return pg_failure(rows.error(), req.role);
+  int64_t n = std::stoll(std::string{rows.get(0, 1)});
 
-    std::optional<int64_t> total;
-    if (prefs.count == "count=exact") {
-      pg_params count_params;
-      auto count_where = where_sql(query, alias, count_params);
-      auto counted =
-        tx.exec("select count(*) from " + qtable + " as " + alias + count_where,
-                count_params);
-      if (!counted.ok())
-        return pg_failure(counted.error(), req.role);
-      total = std::stoll(std::string{counted.get(0, 0)});
-    }
-    tx.commit();
-
-    auto lower = query.offset;
-    auto upper = lower + n - 1;
-    out.headers.emplace_back("Content-Range",
-                             content_range(lower, upper, total));
-    if (total && lower > *total) {
-      auto e =
-        postgrest_error(416, "PGRST103", "Requested range not satisfiable",
-                        "An offset of " + std::to_string(lower)
-                          + " was requested, but there are only "
-                          + std::to_string(*total) + " rows.");
-      e.headers.emplace_back("Content-Range",
-                             content_range(lower, upper, total));
-      return e;
-    }
-    out.status = total && n < *total ? 206 : 200;
-    out.body = std::string{rows.get(0, 0)};
-    if (auto a = applied(prefs, false); !a.empty())
-      out.headers.emplace_back("Preference-Applied", a);
-    if (req.method == "HEAD")
-      out.body.clear();
-    return out;
+  std::optional<int64_t> total;
+  if (prefs.count == "count=exact") {
+    pg_params count_params;
+    auto count_where = where_sql(query, alias, count_params);
+    auto counted =
+      tx.exec("select count(*) from " + qtable + " as " + alias + count_where,
+              count_params);
+    if (!counted.ok())
+      return pg_failure(counted.error(), req.role);
+    total = std::stoll(std::string{counted.get(0, 0)});
   }
+  tx.commit();
+
+  auto lower = query.offset;
+  auto upper = lower + n - 1;
+  out.headers.emplace_back("Content-Range", content_range(lower, upper, total));
+  if (total && lower > *total) {
+    auto e = postgrest_error(416, "PGRST103", "Requested range not satisfiable",
+                             "An offset of " + std::to_string(lower)
+                               + " was requested, but there are only "
+                               + std::to_string(*total) + " rows.");
+    e.headers.emplace_back("Content-Range", content_range(lower, upper, total));
+    return e;
+  }
+  out.status = total && n < *total ? 206 : 200;
+  out.body = std::string{rows.get(0, 0)};
+  if (auto a = applied(prefs, false); !a.empty())
+    out.headers.emplace_back("Preference-Applied", a);
+  if (req.method == "HEAD")
+    out.body.clear();
+  return out;
+}
+
+// A POST, PATCH or DELETE, with the representation when asked for.
+reply write_request(pg_transaction& tx, const rest_request& req,
+                    const rest_query& query, const preferences& prefs,
+                    const rest_table& table) {
+  auto qtable = "\"public\"." + quote_ident(req.table);
+  auto alias = quote_ident(req.table);
+  reply out;
+  out.content_type = "application/json; charset=utf-8";
 
   bool wants_rows = prefs.representation == "return=representation";
   pg_params params;
@@ -346,7 +305,7 @@ reply rest_api::handle(const rest_request& req) {
     doc.Parse(req.body.data(), req.body.size());
     if (doc.HasParseError() || (req.method == "PATCH" && !doc.IsObject()))
       return postgrest_error(400, "PGRST102", "Empty or invalid json");
-    if (auto err = payload_keys(doc, *table, keys))
+    if (auto err = payload_keys(doc, table, keys))
       return to_reply(*err);
     params.emplace_back(req.body);
   }
@@ -354,7 +313,7 @@ reply rest_api::handle(const rest_request& req) {
   if (req.method == "POST") {
     std::vector<std::string> target = query.on_conflict;
     if (target.empty() && !prefs.resolution.empty())
-      for (const auto& col : table->columns)
+      for (const auto& col : table.columns)
         if (col.primary_key)
           target.push_back(col.name);
     // A single object is inserted as a one-element array.
@@ -451,6 +410,62 @@ reply rest_api::handle(const rest_request& req) {
     out.headers.emplace_back("Preference-Applied", a);
   out.body = wants_rows ? body : std::string{};
   return out;
+}
+
+} // namespace
+
+reply rest_api::handle(const rest_request& req) {
+  if (!req.profile.empty() && req.profile != "public")
+    return postgrest_error(406, "PGRST106", "Invalid schema: " + req.profile,
+                           std::nullopt,
+                           std::string{"Only the following schemas are "
+                                       "exposed: public, graphql_public"});
+
+  rest_query query;
+  if (auto err = parse_rest_query(req.params, query))
+    return to_reply(*err);
+  auto prefs = parse_prefer(req.prefer);
+  bool reading = req.method == "GET" || req.method == "HEAD";
+
+  std::string error;
+  bool timed_out = false;
+  auto conn = pool_.acquire(pool_wait, error, timed_out);
+  if (!conn) {
+    if (timed_out)
+      return postgrest_error(504, "PGRST003",
+                             "Timed out acquiring connection from connection "
+                             "pool.");
+    return postgrest_error(503, "PGRST000", "Database connection error.",
+                           error);
+  }
+
+  pg_transaction tx{**conn, reading};
+  if (!tx.begun().ok())
+    return pg_failure(tx.begun().error(), req.role);
+
+  pg_error lookup_error;
+  auto table = find_table(tx, req.table, lookup_error);
+  if (!table) {
+    if (!lookup_error.message.empty())
+      return pg_failure(lookup_error, req.role);
+    return postgrest_error(404, "PGRST205",
+                           "Could not find the table 'public." + req.table
+                             + "' in the schema cache");
+  }
+  if (auto err = check_columns(query, *table))
+    return to_reply(*err);
+
+  auto setup = tx.exec("select set_config('role', $1, true), "
+                       "set_config('request.jwt.claims', $2, true), "
+                       "set_config('request.method', $3, true), "
+                       "set_config('request.path', $4, true)",
+                       {req.role, req.claims, req.method, "/" + req.table});
+  if (!setup.ok())
+    return pg_failure(setup.error(), req.role);
+
+  if (reading)
+    return read_request(tx, req, query, prefs, max_rows_);
+  return write_request(tx, req, query, prefs, *table);
 }
 
 } // namespace flowsync::standin
