@@ -39,8 +39,8 @@ seed_users() {
   # where any local user could read it.
   headers=$(mktemp "$dir/standin/seed-headers.XXXXXX")
   chmod 0600 "$headers"
-  printf 'apikey: %s\nAuthorization: Bearer %s\nContent-Type: application/json\n' \
-    "$key" "$key" >"$headers"
+  printf 'apikey: %s\nAuthorization: Bearer %s\n' "$key" "$key" >"$headers"
+  printf 'Content-Type: application/json\n' >>"$headers"
 
   local made
   made=$(seq 1 "$count" | xargs -P 4 -I{} curl -s -o /dev/null \

@@ -44,10 +44,12 @@ standin_up() {
 
   if ! _standin_running "$dir"; then
     local pg_port=${FLOWSYNC_PG_PORT:-54329}
+    local db="host=127.0.0.1 port=$pg_port dbname=postgres"
+    db+=" user=authenticator application_name=supabase-standin"
     echo "standin: starting on 127.0.0.1:$port"
     # setsid: the stand-in outlives the shell that started it.
     setsid "$bin" serve --listen "127.0.0.1:$port" \
-      --db "host=127.0.0.1 port=$pg_port dbname=postgres user=authenticator application_name=supabase-standin" \
+      --db "$db" \
       --jwt-secret-file "$secret" \
       --max-rows "${FLOWSYNC_STANDIN_MAX_ROWS:-1000}" \
       --threads "${FLOWSYNC_STANDIN_THREADS:-8}" \
