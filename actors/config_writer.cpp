@@ -20,8 +20,8 @@ constexpr auto config_file_mode = std::filesystem::perms::owner_read
                                   | std::filesystem::perms::owner_write
                                   | std::filesystem::perms::group_read;
 
-std::filesystem::path key_file(const config_writer_config& cfg,
-                               const std::string& auth_id) {
+std::filesystem::path key_file_path(const config_writer_config& cfg,
+                                    const std::string& auth_id) {
   return cfg.output.key_dir / (auth_id + ".pkey");
 }
 
@@ -31,6 +31,7 @@ void config_writer_state::load_existing() {
   auto text = read_file(cfg.output.flow_config);
   if (!text)
     return;
+  written_hash = std::hash<std::string>{}(*text);
   auto parsed = parse_flow_cli_accounts(*text);
   if (!parsed) {
     FLOWSYNC_WARN("config-writer cannot read the accounts of {}; it will "
@@ -43,7 +44,8 @@ void config_writer_state::load_existing() {
     entry e;
     e.address = account.address;
     e.key_index = account.key_index;
-    e.key_file_ok = std::filesystem::exists(key_file(cfg, account.name), err);
+    e.key_file_ok =
+      std::filesystem::exists(key_file_path(cfg, account.name), err);
     accounts.emplace(account.name, std::move(e));
   }
   FLOWSYNC_INFO("config-writer found {} accounts in {}", accounts.size(),
@@ -75,7 +77,7 @@ void config_writer_state::drop_unseen(uint64_t complete_cycle) {
       continue;
     }
     std::error_code err;
-    std::filesystem::remove(key_file(cfg, i->first), err);
+    std::filesystem::remove(key_file_path(cfg, i->first), err);
     i = accounts.erase(i);
     ++dropped;
   }
@@ -85,32 +87,32 @@ void config_writer_state::drop_unseen(uint64_t complete_cycle) {
   }
 }
 
-bool config_writer_state::ensure_key_file(const std::string& auth_id,
-                                          entry& e) {
+config_writer_state::key_file
+config_writer_state::ensure_key_file(const std::string& auth_id, entry& e) {
   if (e.key_file_ok)
-    return true;
+    return key_file::in_place;
   if (e.sealed_key.empty())
-    return false;
+    return key_file::failed;
   auto key = keys->open(e.sealed_key, auth_id);
   if (!key) {
     FLOWSYNC_ERROR("config-writer cannot open the key of user {}: {}", auth_id,
                    key.error().message);
-    return false;
+    return key_file::failed;
   }
-  auto path = key_file(cfg, auth_id);
+  auto path = key_file_path(cfg, auth_id);
   if (auto existing = read_file(path); existing && *existing == key->reveal()) {
     e.key_file_ok = true;
-    return true;
+    return key_file::in_place;
   }
   // The Flow CLI does not trim: the file holds the hex key and nothing else.
   auto res = write_file_atomically(path, key->reveal(), key_file_mode, false);
   if (!res) {
     FLOWSYNC_ERROR("config-writer cannot write the key file of user {}: {}",
                    auth_id, res.error().message);
-    return false;
+    return key_file::failed;
   }
   e.key_file_ok = true;
-  return true;
+  return key_file::written;
 }
 
 flush_report config_writer_state::flush(bool force) {
@@ -128,10 +130,10 @@ flush_report config_writer_state::flush(bool force) {
   std::vector<cli_account> listed;
   listed.reserve(accounts.size());
   for (auto& [auth_id, e] : accounts) {
-    auto had_file = e.key_file_ok;
-    if (!ensure_key_file(auth_id, e))
+    auto file = ensure_key_file(auth_id, e);
+    if (file == key_file::failed)
       continue;
-    if (!had_file)
+    if (file == key_file::written)
       ++report.key_files_written;
     cli_account account;
     account.name = auth_id;
@@ -142,6 +144,14 @@ flush_report config_writer_state::flush(bool force) {
   }
 
   auto text = render_flow_cli_config(cfg.network, cfg.grpc_host, listed);
+  auto hash = std::hash<std::string>{}(text);
+  std::error_code exists_err;
+  if (hash == written_hash
+      && std::filesystem::exists(cfg.output.flow_config, exists_err)) {
+    dirty = false;
+    report.accounts = listed.size();
+    return report;
+  }
   auto config_dir = cfg.output.flow_config.parent_path();
   if (!config_dir.empty()) {
     std::error_code err;
@@ -159,6 +169,7 @@ flush_report config_writer_state::flush(bool force) {
   }
   report.accounts = listed.size();
   report.written = true;
+  written_hash = hash;
   dirty = false;
   FLOWSYNC_INFO("config-writer wrote {} accounts ({} new key files) to {} "
                 "in {:.0f} ms",

@@ -44,6 +44,9 @@ struct config_writer_state {
   std::filesystem::path key_location_dir;
   std::map<std::string, entry> accounts;
   uint64_t cycle = 0;
+  /// A hash of the configuration text last written or found, so that an
+  /// unchanged configuration is not written again.
+  size_t written_hash = 0;
   bool dirty = false;
   bool tick_pending = false;
 
@@ -61,8 +64,10 @@ struct config_writer_state {
   /// anything changed (or `force`).
   flush_report flush(bool force);
 
-  /// Writes one key file unless it is in place; false on failure.
-  bool ensure_key_file(const std::string& auth_id, entry& e);
+  enum class key_file { in_place, written, failed };
+
+  /// Writes one key file unless it is in place.
+  key_file ensure_key_file(const std::string& auth_id, entry& e);
 };
 
 /// The sole owner of `flow-production.json` and the key folder: coalesces

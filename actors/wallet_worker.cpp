@@ -434,6 +434,17 @@ void wallet_worker_state::on_script_error(const std::vector<wallet_task>& chunk,
                   cfg.index, state_batch, why.message);
     return advance();
   }
+  // Access nodes answer an oversized script over REST with a bare 500: when
+  // a retry did not help, a smaller batch is worth a try too.
+  if (why.code == ec::server_error && tries > 0 && chunk.size() > 1) {
+    state_batch =
+      std::max<uint32_t>(1, static_cast<uint32_t>(chunk.size()) / 2);
+    successes = 0;
+    FLOWSYNC_WARN("wallet-worker-{} halves the state batch to {} after "
+                  "repeated server errors",
+                  cfg.index, state_batch);
+    return advance();
+  }
   if (why.code == ec::rate_limited)
     self->send(peers.limiter, atom::throttled::value, request_class::script);
   fail_or_retry(why, "the state script");

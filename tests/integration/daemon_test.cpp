@@ -1,0 +1,205 @@
+// The daemon end to end against the sandbox: real emulator, real
+// PostgreSQL behind the Supabase stand-in. Every check reads the chain and
+// the database directly, not the daemon's own reports.
+
+#include "adapters/atomic_file.hpp"
+#include "adapters/crypto.hpp"
+#include "adapters/flow_cli_config.hpp"
+#include "tests/integration/harness.hpp"
+#include "tests/integration/sandbox.hpp"
+
+#include <regex>
+#include <set>
+
+#include <doctest/doctest.h>
+
+using namespace flowsync;
+using namespace flowsync::testing;
+
+namespace {
+
+constexpr auto cycle_timeout = std::chrono::seconds{300};
+
+bool skip_without_sandbox() {
+  if (sandbox_up())
+    return false;
+  if (sandbox_required())
+    FAIL("the sandbox is not up and FLOWSYNC_REQUIRE_SANDBOX is set");
+  MESSAGE("the sandbox is not up: skipped (run tools/sandbox up)");
+  return true;
+}
+
+process_result sync_once(const std::filesystem::path& config) {
+  return run_command({flowsync_binary(), "sync", "--once"}, daemon_env(config),
+                     cycle_timeout);
+}
+
+/// The figure before `label` in the last summary line, e.g. the 2 of
+/// "2 transactions"; -1 when there is none.
+long figure(const std::string& output, const std::string& label) {
+  auto line_at = output.rfind("stats: cycle");
+  if (line_at == std::string::npos)
+    return -1;
+  auto line = output.substr(line_at, output.find('\n', line_at) - line_at);
+  std::smatch match;
+  if (!std::regex_search(line, match, std::regex{"(\\d+) " + label}))
+    return -1;
+  return std::stol(match[1]);
+}
+
+ufix64 flow(const char* text) {
+  return *ufix64::parse(text);
+}
+
+} // namespace
+
+TEST_CASE("sixty users are provisioned in one cycle and a second cycle sends "
+          "nothing") {
+  if (skip_without_sandbox())
+    return;
+  temp_folder tmp;
+  auto config = write_daemon_config(tmp.path);
+  auto users = create_users(60);
+
+  auto first = sync_once(config);
+  INFO(first.output);
+  REQUIRE(first.exit_code == 0);
+
+  database db;
+  std::vector<address> addresses;
+  std::vector<std::string> keys;
+  for (const auto& id : users) {
+    auto w = wallet_of(db, id);
+    CAPTURE(id);
+    REQUIRE(w.address.size() == 16);
+    REQUIRE(w.public_key.size() == 128);
+
+    // The sealed key opens with the master key, for this user only, and is
+    // the private half of the stored public key.
+    auto opened = sandbox_sealer().open(w.sealed_key, id);
+    REQUIRE(opened);
+    auto key = private_key::from_hex(*opened, sig_algo::ecdsa_p256);
+    REQUIRE(key);
+    CHECK(key->public_key_hex() == w.public_key);
+    CHECK_FALSE(sandbox_sealer().open(
+      w.sealed_key, users.front() == id ? users.back() : users.front()));
+
+    // Key 0 of the account is that key, full weight, not revoked.
+    auto account =
+      sandbox_chain().access().get_account(*address::parse(w.address));
+    REQUIRE(account);
+    REQUIRE_FALSE(account->keys.empty());
+    CHECK(account->keys[0].public_key == w.public_key);
+    CHECK(account->keys[0].weight == 1000);
+    CHECK_FALSE(account->keys[0].revoked);
+    CHECK(account->balance >= flow("0.075"));
+    addresses.push_back(*address::parse(w.address));
+    keys.push_back(w.public_key);
+  }
+
+  for (const auto& state : read_states(addresses, keys)) {
+    CAPTURE(state.addr.hex());
+    CHECK(state.key_valid);
+    REQUIRE(state.tokens.size() == 1);
+    CHECK(state.tokens[0].vault);
+    CHECK(state.tokens[0].receiver);
+    CHECK(state.tokens[0].balance_cap);
+  }
+
+  // The Flow CLI configuration lists exactly the served users, each with a
+  // readable key file that holds the hex key and nothing else.
+  auto text = read_file(tmp.path / "flow/flow-production.json");
+  REQUIRE(text);
+  auto listed = parse_flow_cli_accounts(*text);
+  REQUIRE(listed);
+  std::set<std::string> in_config;
+  for (const auto& account : *listed) {
+    in_config.insert(account.name);
+    auto file = read_file(tmp.path / "flow" / account.key_location);
+    REQUIRE(file);
+    CHECK(file->size() == 64);
+    auto key = private_key::from_hex(secret{*file}, sig_algo::ecdsa_p256);
+    REQUIRE(key);
+    CHECK(key->public_key_hex() == wallet_of(db, account.name).public_key);
+  }
+  std::set<std::string> served;
+  for (const auto& row :
+       db.query("select w.auth_id from public.wallet w join auth.users u on "
+                "u.id = w.auth_id where u.deleted_at is null and not "
+                "coalesce(u.is_anonymous, false) and w.flow_address is not "
+                "null and w.flow_address <> ''"))
+    served.insert(row[0]);
+  CHECK(in_config == served);
+  for (const auto& id : users)
+    CHECK(in_config.count(id) == 1);
+
+  auto ledger_rows = db.value("select count(*) from public.flowsync_ledger");
+  auto second = sync_once(config);
+  INFO(second.output);
+  CHECK(second.exit_code == 0);
+  CHECK(figure(second.output, "transactions") == 0);
+  CHECK(db.value("select count(*) from public.flowsync_ledger") == ledger_rows);
+}
+
+TEST_CASE("a drained wallet gets exactly one top-up and an unpublished "
+          "capability is republished") {
+  if (skip_without_sandbox())
+    return;
+  temp_folder tmp;
+  auto config = write_daemon_config(tmp.path);
+  auto users = create_users(2);
+  auto setup = sync_once(config);
+  INFO(setup.output);
+  REQUIRE(setup.exit_code == 0);
+
+  database db;
+  auto drained = wallet_of(db, users[0]);
+  auto unpublished = wallet_of(db, users[1]);
+  auto service = *address::parse(sandbox_var("FLOWSYNC_SERVICE_ADDRESS"));
+  auto drain = run_as_user(
+    drained, "transactions/testing/drain_flow.cdc",
+    {cvalue::make_ufix64(flow("0.05")), cvalue::make_address(service)});
+  REQUIRE_MESSAGE(drain, (drain ? "" : drain.error().message));
+  REQUIRE_FALSE(drain->failed());
+  auto unpublish =
+    run_as_user(unpublished, "transactions/testing/unpublish_capability.cdc",
+                {cvalue::make_string("baitCoinVault")});
+  REQUIRE_MESSAGE(unpublish, (unpublish ? "" : unpublish.error().message));
+  REQUIRE_FALSE(unpublish->failed());
+
+  auto before = read_states(
+    {*address::parse(drained.address), *address::parse(unpublished.address)},
+    {drained.public_key, unpublished.public_key});
+  REQUIRE(before[0].flow_balance < flow("0.075"));
+  REQUIRE_FALSE(before[1].tokens[0].balance_cap);
+
+  auto repair = sync_once(config);
+  INFO(repair.output);
+  CHECK(repair.exit_code == 0);
+  auto count_top_ups = [&] {
+    return db.value("select count(*) from public.flowsync_ledger where kind "
+                    "= 'top_up' and address = $1",
+                    {drained.address});
+  };
+  CHECK(count_top_ups() == "1");
+  CHECK(db.value("select status from public.flowsync_ledger where kind = "
+                 "'top_up' and address = $1",
+                 {drained.address})
+        == "sealed");
+  CHECK(db.value("select count(*) from public.flowsync_ledger where kind = "
+                 "'setup_vault' and auth_id = $1 and status = 'sealed'",
+                 {unpublished.auth_id})
+        == "1");
+
+  auto after = read_states(
+    {*address::parse(drained.address), *address::parse(unpublished.address)},
+    {drained.public_key, unpublished.public_key});
+  CHECK(after[0].flow_balance >= flow("0.075"));
+  CHECK(after[1].tokens[0].balance_cap);
+  CHECK(after[1].tokens[0].receiver);
+
+  auto again = sync_once(config);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK(count_top_ups() == "1");
+}
