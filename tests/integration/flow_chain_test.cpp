@@ -206,6 +206,9 @@ flow_sandbox& emulator() {
 bool no_emulator() {
   if (emulator().net)
     return false;
+  // Where the sandbox is required (CI), the tests run and fail instead.
+  if (flowsync::testing::sandbox_required())
+    return false;
   std::cerr << "flow chain tests skipped: " << emulator().why_not << '\n';
   return true;
 }

@@ -80,11 +80,6 @@ std::string required(const std::string& name) {
 
 } // namespace
 
-bool sandbox_required() {
-  auto value = sandbox_var("FLOWSYNC_REQUIRE_SANDBOX");
-  return value == "1" || value == "true";
-}
-
 bool sandbox_up() {
   static const bool up = [] {
     auto supabase = sandbox_var("SUPABASE_URL");

@@ -17,10 +17,6 @@
 /// directly and looking at the chain, all independently of the daemon.
 namespace flowsync::testing {
 
-/// True when a missing sandbox must fail the tests instead of skipping
-/// them (FLOWSYNC_REQUIRE_SANDBOX=1, as CI sets it).
-bool sandbox_required();
-
 /// True when the whole sandbox (emulator, stand-in, database) answers.
 bool sandbox_up();
 

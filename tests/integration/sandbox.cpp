@@ -36,6 +36,11 @@ std::string sandbox_dir() {
   return std::string{FLOWSYNC_SOURCE_DIR} + "/.sandbox";
 }
 
+bool sandbox_required() {
+  auto value = sandbox_var("FLOWSYNC_REQUIRE_SANDBOX");
+  return value == "1" || value == "true";
+}
+
 std::string build_dir() {
   if (auto dir = std::getenv("FLOWSYNC_BUILD_DIR"))
     return dir;

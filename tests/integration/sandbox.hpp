@@ -9,6 +9,10 @@ namespace flowsync::testing {
 /// FLOWSYNC_SANDBOX_DIR, or the repository's `.sandbox`). Empty if unknown.
 std::string sandbox_var(const std::string& name);
 
+/// True when a missing sandbox must fail the tests instead of skipping
+/// them (FLOWSYNC_REQUIRE_SANDBOX=1, as tools/test and CI set it).
+bool sandbox_required();
+
 /// The folder of the sandbox (holds env, logs, keys).
 std::string sandbox_dir();
 

@@ -141,6 +141,8 @@ struct sandbox {
 #define REQUIRE_SANDBOX()                                                      \
   const auto& sb = sandbox::get();                                             \
   if (!sb.up) {                                                                \
+    if (flowsync::testing::sandbox_required())                                 \
+      FAIL("the sandbox's Supabase stand-in is not up");                       \
     MESSAGE("the sandbox's Supabase stand-in is not up: skipped (run "         \
             "tools/sandbox up)");                                              \
     return;                                                                    \
