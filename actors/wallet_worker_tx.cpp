@@ -231,8 +231,11 @@ void wallet_worker_state::send_in_flight() {
           // sequence number, at most one execution.
           if (is_retryable(res.error()))
             return fail_or_retry(res.error(), "sending " + t.id);
-          update_ledger(t.id, "", ledger_status::failed, res.error().flow_code,
-                        "");
+          // Refused by the node: it never ran. An expired one is marked so.
+          auto status = res.error().code == ec::expired
+                          ? ledger_status::expired
+                          : ledger_status::failed;
+          update_ledger(t.id, "", status, res.error().flow_code, "");
           return complete(false, res.error().message);
         }
         if (*res != t.id)
