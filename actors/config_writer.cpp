@@ -226,9 +226,12 @@ config_writer(config_writer_actor::stateful_pointer<config_writer_state> self,
 }
 
 config_writer_actor spawn_config_writer(caf::actor_system& sys,
-                                        config_writer_config cfg, sealer keys) {
-  return sys.spawn<caf::detached>(config_writer, std::move(cfg),
-                                  std::move(keys));
+                                        config_writer_config cfg, sealer keys,
+                                        bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(config_writer, std::move(cfg),
+                                    std::move(keys));
+  return sys.spawn(config_writer, std::move(cfg), std::move(keys));
 }
 
 } // namespace flowsync

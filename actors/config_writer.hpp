@@ -77,8 +77,10 @@ config_writer_actor::behavior_type
 config_writer(config_writer_actor::stateful_pointer<config_writer_state> self,
               config_writer_config cfg, sealer keys);
 
-/// Spawns the config writer detached (it blocks on the disk).
+/// Spawns the config writer; detached in production since it blocks on the
+/// disk.
 config_writer_actor spawn_config_writer(caf::actor_system& sys,
-                                        config_writer_config cfg, sealer keys);
+                                        config_writer_config cfg, sealer keys,
+                                        bool detached);
 
 } // namespace flowsync

@@ -48,7 +48,7 @@ void supervisor_state::spawn_slot(uint32_t slot) {
   case writer_slot:
     writer = spawn_config_writer(
       sys, config_writer_config{s.output, s.flow.network, s.flow.grpc_host},
-      *keys);
+      *keys, cfg.detached);
     addr = writer.address();
     break;
   default: {
