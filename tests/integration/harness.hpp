@@ -72,6 +72,16 @@ struct temp_folder {
 std::filesystem::path write_daemon_config(const std::filesystem::path& dir,
                                           const std::string& extra = "");
 
+/// Settings that replace or add to those of `write_daemon_config`, by
+/// "section.key" ("supabase.timeout_ms"), each with its TOML value text
+/// ("1000", "\"debug\""); a key without a section is a top-level one.
+using config_overrides = std::map<std::string, std::string>;
+
+/// As above, with some settings replaced or added.
+std::filesystem::path write_daemon_config(const std::filesystem::path& dir,
+                                          const config_overrides& overrides,
+                                          const std::string& extra = "");
+
 /// The environment that points the daemon at `config`.
 std::map<std::string, std::string>
 daemon_env(const std::filesystem::path& config);
@@ -128,5 +138,83 @@ std::vector<wallet_state> read_states(const std::vector<address>& addresses,
 result<tx_result> run_as_user(const stored_wallet& wallet,
                               std::string_view cadence_path,
                               std::vector<cvalue> arguments);
+
+/// The hex private key a wallet row seals, opened with the master key;
+/// empty when it does not open.
+std::string private_key_hex(const stored_wallet& wallet);
+
+/// What is wrong with the wallet of each user, checked on chain and in the
+/// database independently of the daemon: an address, a P-256 public key, a
+/// sealed key that opens for this user only and belongs to that public key,
+/// which is an unrevoked full-weight key of the account, every token vault
+/// with its capabilities, and at least `min_balance` FLOW. Users whose
+/// wallet is in step are left out: an empty map means all are.
+std::map<std::string, std::string>
+wallet_problems(database& db, const std::vector<std::string>& auth_ids,
+                const char* min_balance = "0.075");
+
+/// A set of user ids as a PostgreSQL uuid[] literal, for `= any($1)`.
+std::string uuid_array(const std::vector<std::string>& ids);
+
+/// The height of the latest sealed block of the sandbox's chain.
+uint64_t latest_height();
+
+/// An account created on chain, with its first key.
+struct created_account {
+  address addr;
+  std::string public_key;
+};
+
+/// Every account that `flow.AccountCreated` events of blocks `from` to `to`
+/// announce, read from the access node directly.
+std::vector<created_account> accounts_created_between(uint64_t from,
+                                                      uint64_t to);
+
+/// A Supabase stand-in of the test's own over the sandbox's database, on a
+/// free loopback port: faults injected into it reach only the daemons the
+/// test points at it, never anyone else using the sandbox.
+class private_standin {
+ public:
+  /// Starts it; `url()` is empty when it could not start.
+  private_standin();
+  ~private_standin();
+
+  private_standin(const private_standin&) = delete;
+  private_standin& operator=(const private_standin&) = delete;
+
+  /// The base URL to give the daemon as SUPABASE_URL.
+  const std::string& url() const { return url_; }
+
+  /// Replaces the fault settings (the body of `POST /_standin/faults`);
+  /// false when the stand-in refused them.
+  bool set_faults(const std::string& json);
+
+  /// Requests seen and faults injected so far (`GET /_standin/stats`).
+  std::string stats();
+
+ private:
+  int pid_ = -1;
+  std::string url_;
+};
+
+/// Stops the sandbox's emulator as tools/sandbox.d/emulator.sh does; the
+/// chain stays on disk. The flags it ran with are kept for the restart.
+bool stop_emulator();
+
+/// Starts the sandbox's emulator again on the same chain, with the flags it
+/// ran with, and waits until it answers.
+bool start_emulator();
+
+/// True when the emulator's REST API answers.
+bool emulator_answers();
+
+/// Leaves the emulator running whatever happens in a test: starts it again
+/// on the way out if it is down.
+struct emulator_guard {
+  emulator_guard() = default;
+  ~emulator_guard();
+  emulator_guard(const emulator_guard&) = delete;
+  emulator_guard& operator=(const emulator_guard&) = delete;
+};
 
 } // namespace flowsync::testing
