@@ -9,42 +9,7 @@
 
 namespace flowsync {
 
-namespace {
-
-/// Progress through a list of conditional writes, kept across retries so
-/// that a retry resumes where the failure happened.
-template <class Item>
-struct write_progress {
-  std::vector<Item> items;
-  size_t next = 0;
-  id_list done;
-};
-
-/// Runs conditional writes one by one and collects the users written. A row
-/// that did not qualify is read back: if it already holds what we meant to
-/// write (an earlier try succeeded but its answer was lost), it counts as
-/// written; otherwise the caller learns it from the missing id.
-template <class Item, class Write, class Holds>
-result<id_list> write_each(supabase_api& api, write_progress<Item>& progress,
-                           Write write, Holds holds) {
-  for (; progress.next < progress.items.size(); ++progress.next) {
-    const auto& item = progress.items[progress.next];
-    auto res = write(item);
-    if (!res)
-      return res.error();
-    if (!*res) {
-      auto rows = api.wallets_for({item.auth_id});
-      if (!rows)
-        return rows.error();
-      if (rows->empty() || !holds(rows->front(), item))
-        continue;
-    }
-    progress.done.ids.push_back(item.auth_id);
-  }
-  return progress.done;
-}
-
-} // namespace
+namespace {} // namespace
 
 supabase_fetcher_actor::behavior_type supabase_fetcher(
   supabase_fetcher_actor::stateful_pointer<supabase_fetcher_state> self,
@@ -94,34 +59,23 @@ supabase_fetcher_actor::behavior_type supabase_fetcher(
         });
     },
     [&st](atom::keys, const key_writes& writes) {
-      auto progress = std::make_shared<write_progress<key_write>>();
-      progress->items = writes.items;
-      return st.run<id_list>("key storage", [&st, progress] {
-        return write_each(
-          *st.api, *progress,
-          [&st](const key_write& w) {
-            return st.api->store_keys(w.auth_id, w.public_key, w.sealed_key);
-          },
-          [](const wallet_row& row, const key_write& w) {
-            return row.flow_public_key == w.public_key
-                   && row.flow_private_key == w.sealed_key;
-          });
+      // The write is conditional and idempotent: a retry after a lost
+      // answer reports the rows an earlier try wrote.
+      return st.run<id_list>("key storage", [&st, writes]() -> result<id_list> {
+        auto stored = st.api->store_keys(writes.items);
+        if (!stored)
+          return stored.error();
+        return id_list{std::move(*stored)};
       });
     },
     [&st](atom::address, const address_writes& writes) {
-      auto progress = std::make_shared<write_progress<address_write>>();
-      progress->items = writes.items;
-      return st.run<id_list>("address storage", [&st, progress] {
-        return write_each(
-          *st.api, *progress,
-          [&st](const address_write& w) {
-            return st.api->store_address(w.auth_id, w.public_key, w.address);
-          },
-          [](const wallet_row& row, const address_write& w) {
-            return row.flow_address == w.address
-                   && row.flow_public_key == w.public_key;
-          });
-      });
+      return st.run<id_list>(
+        "address storage", [&st, writes]() -> result<id_list> {
+          auto stored = st.api->store_addresses(writes.items);
+          if (!stored)
+            return stored.error();
+          return id_list{std::move(*stored)};
+        });
     },
     [&st](atom::ledger, atom::insert, const ledger_page& page) {
       return st.run<bool>("ledger insert", [&st, page]() -> result<bool> {
@@ -130,11 +84,9 @@ supabase_fetcher_actor::behavior_type supabase_fetcher(
         return true;
       });
     },
-    [&st](atom::ledger, atom::update, const ledger_update& u) {
+    [&st](atom::ledger, atom::update, const ledger_updates& u) {
       return st.run<bool>("ledger update", [&st, u]() -> result<bool> {
-        auto res = st.api->update_ledger(u.tx_id, u.auth_id, u.status,
-                                         u.error_code, u.address);
-        if (!res)
+        if (auto res = st.api->settle_ledger(u.items); !res)
           return res.error();
         return true;
       });

@@ -13,6 +13,15 @@
 
 namespace flowsync {
 
+namespace {
+
+template <class Duration>
+long long millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+} // namespace
+
 // -- set-up -------------------------------------------------------------------
 
 result<void> wallet_worker_state::init(wallet_worker_config config,
@@ -149,11 +158,17 @@ void wallet_worker_state::update_ledger(const std::string& tx_id,
                                         const std::string& auth_id,
                                         ledger_status status, int error_code,
                                         const std::string& addr) {
-  ledger_update change{tx_id, auth_id, status, error_code, addr};
+  settle({ledger_update{tx_id, auth_id, status, error_code, addr}});
+}
+
+void wallet_worker_state::settle(std::vector<ledger_update> changes) {
+  if (changes.empty())
+    return;
   auto index = cfg.index;
+  auto tx_id = changes.front().tx_id;
   self
     ->request(peers.fetcher, fetcher_timeout, atom::ledger::value,
-              atom::update::value, change)
+              atom::update::value, ledger_updates{std::move(changes)})
     .then([](bool) {},
           [index, tx_id](const caf::error& err) {
             FLOWSYNC_WARN("wallet-worker-{} could not update the ledger of "
@@ -405,11 +420,17 @@ void wallet_worker_state::check_next() {
           public_keys.push_back(wallet.public_key);
         }
         ++job().report.counters.scripts;
+        auto started = std::chrono::steady_clock::now();
         auto res = flow->execute_script(
           state_script, wallet_state_arguments(addresses, public_keys, tokens));
+        auto parsed_at = std::chrono::steady_clock::now();
         if (!res)
           return on_script_error(chunk, res.error());
         auto states = parse_wallet_states(*res, chunk.size(), tokens.size());
+        FLOWSYNC_DEBUG("wallet-worker-{} read the state of {} wallets in {} "
+                       "ms (parsed in {} ms)",
+                       cfg.index, chunk.size(), millis(parsed_at - started),
+                       millis(std::chrono::steady_clock::now() - parsed_at));
         if (!states)
           return fail_or_retry(states.error(), "the state script's answer");
         on_states(chunk, *states);

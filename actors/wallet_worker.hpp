@@ -245,6 +245,8 @@ struct wallet_worker_state {
   void sort_wallet(wallet_task wallet);
   /// An action for the wallet ended; the wallet is in step once all did.
   void action_done(const wallet_task& wallet, bool ok);
+  /// Settles ledger rows in one request; failures are left to recovery.
+  void settle(std::vector<ledger_update> changes);
   void update_ledger(const std::string& tx_id, const std::string& auth_id,
                      ledger_status status, int error_code,
                      const std::string& addr);

@@ -232,9 +232,8 @@ void wallet_worker_state::send_in_flight() {
           if (is_retryable(res.error()))
             return fail_or_retry(res.error(), "sending " + t.id);
           // Refused by the node: it never ran. An expired one is marked so.
-          auto status = res.error().code == ec::expired
-                          ? ledger_status::expired
-                          : ledger_status::failed;
+          auto status = res.error().code == ec::expired ? ledger_status::expired
+                                                        : ledger_status::failed;
           update_ledger(t.id, "", status, res.error().flow_code, "");
           return complete(false, res.error().message);
         }
@@ -243,7 +242,9 @@ void wallet_worker_state::send_in_flight() {
                          "transaction {}; the encoding is wrong",
                          cfg.index, *res, t.id);
         sequence = *sequence + 1;
-        t.sent_at = std::chrono::steady_clock::now();
+        // The actor clock, not the system's: it is what delayed messages
+        // run on, and tests move it.
+        t.sent_at = self->clock().now();
         update_ledger(t.id, "", ledger_status::sent, 0, "");
         FLOWSYNC_DEBUG("wallet-worker-{} sent {} {} for {} wallets", cfg.index,
                        describe(t.kind), t.id, t.wallets.size());
@@ -270,8 +271,7 @@ void wallet_worker_state::poll() {
           return fail_or_retry(res.error(), "the result of " + t.id);
         if (res->final())
           return on_final(*res);
-        if (std::chrono::steady_clock::now() - t.sent_at
-            > cfg.flow.tx_timeout) {
+        if (self->clock().now() - t.sent_at > cfg.flow.tx_timeout) {
           sequence.reset();
           return abandon("no final state in time");
         }
@@ -394,13 +394,17 @@ void wallet_worker_state::store_created(std::string tx_id,
     .then(
       [this, tx_id, proven, proven_states, next](const id_list& stored) {
         auto& counters = job().report.counters;
+        // Final only now that the addresses are stored: until then a
+        // restart finds the rows open and resolves them instead of creating
+        // again.
+        std::vector<ledger_update> sealed;
+        for (const auto& [wallet, addr] : proven)
+          sealed.push_back(
+            {tx_id, wallet.auth_id, ledger_status::sealed, 0, addr.hex()});
+        settle(std::move(sealed));
         for (size_t i = 0; i < proven.size(); ++i) {
           auto wallet = proven[i].first;
           wallet.address = proven[i].second.hex();
-          // Final only now that the address is stored: until then a restart
-          // finds the row open and resolves it instead of creating again.
-          update_ledger(tx_id, wallet.auth_id, ledger_status::sealed, 0,
-                        wallet.address);
           if (std::find(stored.ids.begin(), stored.ids.end(), wallet.auth_id)
               == stored.ids.end()) {
             FLOWSYNC_ERROR("wallet-worker-{}: the row of user {} changed "

@@ -1,15 +1,15 @@
 #pragma once
 
+#include "adapters/http.hpp"
+#include "adapters/result.hpp"
+#include "adapters/secret.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "adapters/http.hpp"
-#include "adapters/result.hpp"
-#include "adapters/secret.hpp"
 
 namespace flowsync {
 
@@ -71,6 +71,33 @@ inline bool is_final(ledger_status status) noexcept {
   return status != ledger_status::signed_tx && status != ledger_status::sent;
 }
 
+/// A new key pair for a wallet row, stored before its account is created.
+struct key_write {
+  std::string auth_id;
+  std::string public_key;
+  /// The private key sealed for this user (adapters/sealing.hpp).
+  std::string sealed_key;
+};
+
+/// The address of a created account for a wallet row.
+struct address_write {
+  std::string auth_id;
+  /// The key the account was created with; the row must still hold it.
+  std::string public_key;
+  std::string address;
+};
+
+/// A change of status of ledger rows.
+struct ledger_update {
+  std::string tx_id;
+  /// One user's row, or every row of the transaction when empty.
+  std::string auth_id;
+  ledger_status status = ledger_status::sent;
+  int error_code = 0;
+  /// Written when not empty (the address of a created account).
+  std::string address;
+};
+
 /// One row of the ledger table: one user's part in one transaction, written
 /// before the transaction is sent.
 struct ledger_entry {
@@ -99,7 +126,7 @@ struct ledger_entry {
 /// wallet and ledger tables. Blocking; one instance per actor. The HTTP
 /// implementation is the real one; tests substitute fakes.
 class supabase_api {
-public:
+ public:
   virtual ~supabase_api() = default;
 
   /// One page of Auth users, newest first. Records that cannot be used are
@@ -109,8 +136,7 @@ public:
   /// Up to `limit` wallet rows whose auth_id sorts after `after` (all rows
   /// when empty), ordered by auth_id: keyset paging over a unique key.
   virtual result<std::vector<wallet_row>> wallets_after(std::string_view after,
-                                                        int limit)
-    = 0;
+                                                        int limit) = 0;
 
   /// The wallet rows of these users (those that exist), in any order.
   virtual result<std::vector<wallet_row>>
@@ -121,31 +147,28 @@ public:
   virtual result<std::vector<wallet_row>>
   insert_wallets(const std::vector<std::string>& auth_ids) = 0;
 
-  /// Stores a new key pair, only while the row has neither an address nor a
-  /// public key. Returns false when the row did not qualify.
-  virtual result<bool> store_keys(std::string_view auth_id,
-                                  std::string_view public_key,
-                                  std::string_view sealed_private_key)
-    = 0;
+  /// Stores new key pairs, each only while its row has neither an address
+  /// nor a public key. Returns the users whose row now holds the given key
+  /// (also when an earlier call stored it); a user missing from the answer
+  /// did not qualify. One request for all.
+  virtual result<std::vector<std::string>>
+  store_keys(const std::vector<key_write>& writes) = 0;
 
-  /// Writes the address of a created account, only while the row still
-  /// holds `public_key` and no address. Returns false otherwise.
-  virtual result<bool> store_address(std::string_view auth_id,
-                                     std::string_view public_key,
-                                     std::string_view address)
-    = 0;
+  /// Writes the addresses of created accounts, each only while its row
+  /// still holds the key the account was created with and no address.
+  /// Returns the users whose row now holds the address. One request.
+  virtual result<std::vector<std::string>>
+  store_addresses(const std::vector<address_write>& writes) = 0;
 
   /// Inserts ledger rows (write-ahead, before the transaction is sent).
-  virtual result<void> insert_ledger(const std::vector<ledger_entry>& entries)
-    = 0;
+  virtual result<void>
+  insert_ledger(const std::vector<ledger_entry>& entries) = 0;
 
-  /// Sets status, error code and, when not empty, the address of the rows of
-  /// transaction `tx_id`: all of them, or the one of `auth_id` if not empty.
-  virtual result<void> update_ledger(std::string_view tx_id,
-                                     std::string_view auth_id,
-                                     ledger_status status, int error_code,
-                                     std::string_view address)
-    = 0;
+  /// Sets the outcome (status, error code, address when not empty) of
+  /// ledger rows: all rows of a transaction, or one user's. One request;
+  /// `not_found` when no row matched.
+  virtual result<void>
+  settle_ledger(const std::vector<ledger_update>& updates) = 0;
 
   /// Every ledger row that is not final (`signed` or `sent`), oldest first.
   virtual result<std::vector<ledger_entry>> open_ledger_entries() = 0;

@@ -540,69 +540,59 @@ class supabase_rest final : public supabase_api {
     return wallets_for(*ids);
   }
 
-  result<bool> store_keys(std::string_view auth_id, std::string_view public_key,
-                          std::string_view sealed_private_key) override {
-    std::string id;
-    if (!normalize_uuid(auth_id, id))
-      return make_failure(ec::invalid_input, "store_keys needs a UUID");
-    if (public_key.size() != 128 || !all_hex(public_key))
-      return make_failure(ec::invalid_input,
-                          "store_keys needs a public key of 64 bytes in hex");
-    if (sealed_private_key.empty())
-      return make_failure(ec::invalid_input,
-                          "store_keys needs the sealed private key");
-    auto pk = lower(public_key);
-
-    // Only a row without an address and without a key qualifies; a row that
-    // already holds this very key also answers yes, so a repeated request
-    // after a lost answer is harmless.
-    auto filter = "and="
-                  + url_encode("(or(flow_address.is.null,"
-                               "flow_address.eq.),or(flow_public_key."
-                               "is.null,flow_public_key.eq.,"
-                               "flow_public_key.eq."
-                               + pk + "))");
-    auto body = json_of([&](json_writer& w) {
-      w.StartObject();
-      w.Key("flow_public_key");
-      write_text(w, pk);
-      w.Key("flow_private_key");
-      write_text(w, sealed_private_key);
-      w.EndObject();
-    });
-    return patch_wallet("/rest/v1/wallet?auth_id=eq." + id + "&" + filter
-                          + "&select=auth_id",
-                        body);
+  result<std::vector<std::string>>
+  store_keys(const std::vector<key_write>& writes) override {
+    for (const auto& w : writes) {
+      std::string id;
+      if (!normalize_uuid(w.auth_id, id))
+        return make_failure(ec::invalid_input, "store_keys needs UUIDs");
+      if (w.public_key.size() != 128 || !all_hex(w.public_key))
+        return make_failure(ec::invalid_input,
+                            "store_keys needs public keys of 64 bytes in hex");
+      if (w.sealed_key.empty())
+        return make_failure(ec::invalid_input,
+                            "store_keys needs the sealed private keys");
+    }
+    return call_for_ids("flowsync_store_keys", writes.size(),
+                        [&](json_writer& out, size_t i) {
+                          const auto& w = writes[i];
+                          out.Key("auth_id");
+                          write_text(out, lower(w.auth_id));
+                          out.Key("public_key");
+                          write_text(out, lower(w.public_key));
+                          out.Key("sealed_key");
+                          write_text(out, w.sealed_key);
+                        });
   }
 
-  result<bool> store_address(std::string_view auth_id,
-                             std::string_view public_key,
-                             std::string_view address) override {
-    std::string id;
-    std::string addr;
-    if (!normalize_uuid(auth_id, id))
-      return make_failure(ec::invalid_input, "store_address needs a UUID");
-    if (public_key.size() != 128 || !all_hex(public_key))
-      return make_failure(ec::invalid_input,
-                          "store_address needs a public key of 64 bytes in "
-                          "hex");
-    if (!normalize_address(address, addr))
-      return make_failure(ec::invalid_input,
-                          "store_address needs an address of 16 hex digits");
-    auto filter = "or="
-                  + url_encode("(flow_address.is.null,flow_address.eq.,"
-                               "flow_address.eq."
-                               + addr + ")");
-    auto body = json_of([&](json_writer& w) {
-      w.StartObject();
-      w.Key("flow_address");
-      write_text(w, addr);
-      w.EndObject();
-    });
-    return patch_wallet("/rest/v1/wallet?auth_id=eq." + id
-                          + "&flow_public_key=eq." + lower(public_key) + "&"
-                          + filter + "&select=auth_id",
-                        body);
+  result<std::vector<std::string>>
+  store_addresses(const std::vector<address_write>& writes) override {
+    for (const auto& w : writes) {
+      std::string id;
+      std::string addr;
+      if (!normalize_uuid(w.auth_id, id))
+        return make_failure(ec::invalid_input, "store_addresses needs UUIDs");
+      if (w.public_key.size() != 128 || !all_hex(w.public_key))
+        return make_failure(ec::invalid_input,
+                            "store_addresses needs public keys of 64 bytes "
+                            "in hex");
+      if (!normalize_address(w.address, addr))
+        return make_failure(ec::invalid_input,
+                            "store_addresses needs addresses of 16 hex "
+                            "digits");
+    }
+    return call_for_ids("flowsync_store_addresses", writes.size(),
+                        [&](json_writer& out, size_t i) {
+                          const auto& w = writes[i];
+                          std::string addr;
+                          normalize_address(w.address, addr);
+                          out.Key("auth_id");
+                          write_text(out, lower(w.auth_id));
+                          out.Key("public_key");
+                          write_text(out, lower(w.public_key));
+                          out.Key("address");
+                          write_text(out, addr);
+                        });
   }
 
   result<void>
@@ -631,54 +621,62 @@ class supabase_rest final : public supabase_api {
     return {};
   }
 
-  result<void> update_ledger(std::string_view tx_id, std::string_view auth_id,
-                             ledger_status status, int error_code,
-                             std::string_view address) override {
-    auto tx = lower(tx_id);
-    if (tx.size() != 64 || !all_hex(tx))
-      return make_failure(ec::invalid_input,
-                          "update_ledger needs a transaction id of 64 hex "
-                          "digits");
-    std::string id;
-    if (!auth_id.empty() && !normalize_uuid(auth_id, id))
-      return make_failure(ec::invalid_input, "update_ledger needs a UUID");
-    std::string addr;
-    if (!address.empty() && !normalize_address(address, addr))
-      return make_failure(ec::invalid_input,
-                          "update_ledger needs an address of 16 hex digits");
-
+  result<void>
+  settle_ledger(const std::vector<ledger_update>& updates) override {
+    for (const auto& u : updates) {
+      std::string id;
+      std::string addr;
+      if (u.tx_id.size() != 64 || !all_hex(u.tx_id))
+        return make_failure(ec::invalid_input,
+                            "settle_ledger needs transaction ids of 64 hex "
+                            "digits");
+      if (!u.auth_id.empty() && !normalize_uuid(u.auth_id, id))
+        return make_failure(ec::invalid_input, "settle_ledger needs UUIDs");
+      if (!u.address.empty() && !normalize_address(u.address, addr))
+        return make_failure(ec::invalid_input,
+                            "settle_ledger needs addresses of 16 hex digits");
+    }
+    if (updates.empty())
+      return {};
     auto body = json_of([&](json_writer& w) {
       w.StartObject();
-      w.Key("status");
-      w.String(to_string(status));
-      w.Key("error_code");
-      w.Int(error_code);
-      if (!addr.empty()) {
+      w.Key("rows");
+      w.StartArray();
+      for (const auto& u : updates) {
+        std::string addr;
+        normalize_address(u.address, addr);
+        w.StartObject();
+        w.Key("tx_id");
+        write_text(w, lower(u.tx_id));
+        w.Key("auth_id");
+        if (u.auth_id.empty())
+          w.Null();
+        else
+          write_text(w, lower(u.auth_id));
+        w.Key("status");
+        w.String(to_string(u.status));
+        w.Key("error_code");
+        w.Int(u.error_code);
         w.Key("address");
         write_text(w, addr);
+        w.EndObject();
       }
+      w.EndArray();
       w.EndObject();
     });
-    auto path = "/rest/v1/flowsync_ledger?tx_id=eq." + tx + "&select=id";
-    if (!id.empty())
-      path += "&auth_id=eq." + id;
-    const char* what = "Supabase PATCH /rest/v1/flowsync_ledger";
-    auto resp =
-      exchange("PATCH", path, body, {{"Prefer", "return=representation"}});
+    const char* what = "Supabase POST /rest/v1/rpc/flowsync_settle_ledger";
+    auto resp = rpc("flowsync_settle_ledger", body, what);
     if (!resp)
       return resp.error();
-    if (resp->status < 200 || resp->status > 299)
-      return answer_failure(*resp, what);
-    auto rows = read_rows<int64_t>(
-      *resp, what, [](const rapidjson::Value& v, int64_t& out) {
-        return v.IsObject() && required_integer(v, "id", out);
-      });
-    if (!rows)
-      return rows.error();
-    if (rows->empty())
-      return make_failure(ec::not_found,
-                          "no ledger row for transaction " + tx
-                            + (id.empty() ? "" : " and user " + id));
+    rapidjson::Document doc;
+    doc.Parse(resp->body.c_str());
+    if (doc.HasParseError() || !doc.IsInt64())
+      return make_failure(ec::parse_error, std::string{what}
+                                             + " answered something else "
+                                               "than a row count");
+    if (doc.GetInt64() == 0)
+      return make_failure(ec::not_found, "no ledger row matched transaction "
+                                           + lower(updates.front().tx_id));
     return {};
   }
 
@@ -714,6 +712,11 @@ class supabase_rest final : public supabase_api {
                            + migrate_hint);
       return f;
     }
+    // The bulk writes live in functions of the same migration.
+    auto functions = rpc("flowsync_settle_ledger", R"({"rows":[]})",
+                         "Supabase POST /rest/v1/rpc/flowsync_settle_ledger");
+    if (!functions)
+      return functions.error();
     return {};
   }
 
@@ -742,6 +745,56 @@ class supabase_rest final : public supabase_api {
     return http_.perform(req);
   }
 
+  /// Calls a function of the migration through PostgREST's /rpc. A missing
+  /// function means the migration was not applied (or is an old one).
+  result<http_response> rpc(const std::string& function, std::string body,
+                            const char* what) {
+    auto resp =
+      exchange("POST", "/rest/v1/rpc/" + function, std::move(body), {});
+    if (!resp)
+      return resp.error();
+    if (resp->status >= 200 && resp->status <= 299)
+      return resp;
+    std::string code;
+    auto f = answer_failure(*resp, what, &code);
+    if (resp->status == 404 && code == "PGRST202")
+      return make_failure(ec::config, "the function public." + function
+                                        + " is missing: " + migrate_hint);
+    return f;
+  }
+
+  /// Calls a bulk-write function with `count` rows written by `row` and
+  /// reads the user ids it answers.
+  template <class RowWriter>
+  result<std::vector<std::string>> call_for_ids(const std::string& function,
+                                                size_t count, RowWriter row) {
+    if (count == 0)
+      return std::vector<std::string>{};
+    auto body = json_of([&](json_writer& w) {
+      w.StartObject();
+      w.Key("rows");
+      w.StartArray();
+      for (size_t i = 0; i < count; ++i) {
+        w.StartObject();
+        row(w, i);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    });
+    auto what = "Supabase POST /rest/v1/rpc/" + function;
+    auto resp = rpc(function, std::move(body), what.c_str());
+    if (!resp)
+      return resp.error();
+    return read_rows<std::string>(
+      *resp, what.c_str(), [](const rapidjson::Value& v, std::string& out) {
+        if (!v.IsString())
+          return false;
+        out = v.GetString();
+        return true;
+      });
+  }
+
   result<std::vector<wallet_row>> read_wallets(const std::string& path) {
     const char* what = "Supabase GET /rest/v1/wallet";
     auto resp = exchange("GET", path, {}, {});
@@ -750,23 +803,6 @@ class supabase_rest final : public supabase_api {
     if (resp->status < 200 || resp->status > 299)
       return answer_failure(*resp, what);
     return read_rows<wallet_row>(*resp, what, read_wallet);
-  }
-
-  result<bool> patch_wallet(const std::string& path, const std::string& body) {
-    const char* what = "Supabase PATCH /rest/v1/wallet";
-    auto resp =
-      exchange("PATCH", path, body, {{"Prefer", "return=representation"}});
-    if (!resp)
-      return resp.error();
-    if (resp->status < 200 || resp->status > 299)
-      return answer_failure(*resp, what);
-    auto rows = read_rows<std::string>(
-      *resp, what, [](const rapidjson::Value& v, std::string& out) {
-        return v.IsObject() && required_text(v, "auth_id", out);
-      });
-    if (!rows)
-      return rows.error();
-    return !rows->empty();
   }
 
   // Keyset paging by id until an empty page: correct whatever row cap the

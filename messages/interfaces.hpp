@@ -78,8 +78,8 @@ using supabase_fetcher_actor = caf::typed_actor<
   caf::replies_to<atom::address, address_writes>::with<id_list>,
   // Inserts ledger rows (write-ahead).
   caf::replies_to<atom::ledger, atom::insert, ledger_page>::with<bool>,
-  // Changes the status of a transaction's ledger rows.
-  caf::replies_to<atom::ledger, atom::update, ledger_update>::with<bool>,
+  // Settles ledger rows: status, error code, address.
+  caf::replies_to<atom::ledger, atom::update, ledger_updates>::with<bool>,
   // The ledger rows that are not final.
   caf::replies_to<atom::ledger>::with<ledger_page>,
   // Top-up rows since an ISO 8601 time.

@@ -75,25 +75,11 @@ typename Inspector::result_type inspect(Inspector& f, ledger_page& x) {
   return f(caf::meta::type_name("ledger_page"), x.entries);
 }
 
-/// A new key pair for a wallet row, stored before its account is created.
-struct key_write {
-  std::string auth_id;
-  std::string public_key;
-  std::string sealed_key;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, key_write& x) {
   return f(caf::meta::type_name("key_write"), x.auth_id, x.public_key,
            caf::meta::omittable(), x.sealed_key);
 }
-
-/// The address of a created account, written once it is sealed.
-struct address_write {
-  std::string auth_id;
-  std::string public_key;
-  std::string address;
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, address_write& x) {
@@ -120,20 +106,20 @@ typename Inspector::result_type inspect(Inspector& f, address_writes& x) {
   return f(caf::meta::type_name("address_writes"), x.items);
 }
 
-/// A change of status of one transaction's ledger rows.
-struct ledger_update {
-  std::string tx_id;
-  /// One user's row, or every row of the transaction when empty.
-  std::string auth_id;
-  ledger_status status = ledger_status::sent;
-  int error_code = 0;
-  std::string address;
-};
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ledger_update& x) {
   return f(caf::meta::type_name("ledger_update"), x.tx_id, x.auth_id, x.status,
            x.error_code, x.address);
+}
+
+/// Several changes of ledger rows, settled in one request.
+struct ledger_updates {
+  std::vector<ledger_update> items;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ledger_updates& x) {
+  return f(caf::meta::type_name("ledger_updates"), x.items);
 }
 
 } // namespace flowsync

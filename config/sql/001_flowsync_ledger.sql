@@ -58,6 +58,94 @@ create or replace trigger flowsync_ledger_touch
   before update on public.flowsync_ledger
   for each row execute function public.flowsync_ledger_touch();
 
+-- Bulk writes, one request each through PostgREST's /rpc, with the same
+-- conditions as single-row writes. Each answers with the users whose row
+-- now holds what was asked, including rows an earlier call already wrote:
+-- a retry after a lost answer is harmless.
+
+-- New key pairs, only into rows without an address and without a key.
+create or replace function public.flowsync_store_keys(rows jsonb)
+returns setof uuid
+language sql
+security invoker
+as $$
+  with input as (
+    select *
+      from jsonb_to_recordset(rows)
+        as r(auth_id uuid, public_key text, sealed_key text)
+  ), stored as (
+    update public.wallet w
+       set flow_public_key = i.public_key,
+           flow_private_key = i.sealed_key
+      from input i
+     where w.auth_id = i.auth_id
+       and coalesce(w.flow_address, '') = ''
+       and coalesce(w.flow_public_key, '') = ''
+    returning w.auth_id
+  )
+  select auth_id from stored
+  union
+  select w.auth_id
+    from public.wallet w
+    join input i on w.auth_id = i.auth_id
+   where w.flow_public_key = i.public_key
+     and w.flow_private_key = i.sealed_key;
+$$;
+
+-- Addresses of created accounts, only into rows that still hold the key
+-- the account was created with and no address.
+create or replace function public.flowsync_store_addresses(rows jsonb)
+returns setof uuid
+language sql
+security invoker
+as $$
+  with input as (
+    select *
+      from jsonb_to_recordset(rows)
+        as r(auth_id uuid, public_key text, address text)
+  ), stored as (
+    update public.wallet w
+       set flow_address = i.address
+      from input i
+     where w.auth_id = i.auth_id
+       and coalesce(w.flow_address, '') = ''
+       and w.flow_public_key = i.public_key
+    returning w.auth_id
+  )
+  select auth_id from stored
+  union
+  select w.auth_id
+    from public.wallet w
+    join input i on w.auth_id = i.auth_id
+   where w.flow_address = i.address
+     and w.flow_public_key = i.public_key;
+$$;
+
+-- The outcome of ledger rows: all rows of a transaction when auth_id is
+-- null, else that user's row. Answers how many rows it changed.
+create or replace function public.flowsync_settle_ledger(rows jsonb)
+returns integer
+language sql
+security invoker
+as $$
+  with input as (
+    select *
+      from jsonb_to_recordset(rows)
+        as r(tx_id text, auth_id uuid, status text, error_code integer,
+             address text)
+  ), changed as (
+    update public.flowsync_ledger l
+       set status = i.status,
+           error_code = coalesce(i.error_code, 0),
+           address = coalesce(nullif(i.address, ''), l.address)
+      from input i
+     where l.tx_id = i.tx_id
+       and (i.auth_id is null or l.auth_id = i.auth_id)
+    returning 1
+  )
+  select count(*)::integer from changed;
+$$;
+
 alter table public.flowsync_ledger enable row level security;
 
 -- Supabase's default privileges hand new tables to every API role; take
@@ -67,6 +155,17 @@ revoke all on sequence public.flowsync_ledger_id_seq
   from public, anon, authenticated;
 revoke all on function public.flowsync_ledger_touch()
   from public, anon, authenticated;
+revoke all on function public.flowsync_store_keys(jsonb)
+  from public, anon, authenticated;
+revoke all on function public.flowsync_store_addresses(jsonb)
+  from public, anon, authenticated;
+revoke all on function public.flowsync_settle_ledger(jsonb)
+  from public, anon, authenticated;
+grant execute on function public.flowsync_store_keys(jsonb) to service_role;
+grant execute on function public.flowsync_store_addresses(jsonb)
+  to service_role;
+grant execute on function public.flowsync_settle_ledger(jsonb)
+  to service_role;
 grant select, insert, update, delete on table public.flowsync_ledger
   to service_role;
 grant usage, select on sequence public.flowsync_ledger_id_seq

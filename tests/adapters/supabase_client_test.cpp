@@ -542,58 +542,65 @@ TEST_SUITE("supabase client") {
           == std::string{"in.("} + user_a + "," + user_b + ")");
   }
 
-  TEST_CASE("store_keys is a conditional PATCH whose row count is the answer") {
+  TEST_CASE("store_keys is one call of the migration's function for all rows") {
     fake_supabase fake;
-    std::string answer = R"([{"auth_id":")" + std::string{user_a} + R"("}])";
+    std::string answer = R"([")" + std::string{user_a} + R"("])";
     fake.answer([&answer](const seen_request&, httplib::Response& res) {
       json(res, 200, answer);
     });
     auto client = fake.client();
 
-    auto stored = client->store_keys(user_a, public_key, "sealed-key-text");
-    answer = "[]";
-    auto refused = client->store_keys(user_a, public_key, "sealed-key-text");
+    auto stored = client->store_keys(
+      {{user_a, public_key, "sealed-a"}, {user_b, public_key, "sealed-b"}});
 
     REQUIRE(stored);
-    CHECK(*stored);
-    REQUIRE(refused);
-    CHECK_FALSE(*refused);
+    CHECK(*stored == std::vector<std::string>{user_a});
     auto seen = fake.seen();
-    REQUIRE(seen.size() == 2);
-    CHECK(seen[0].method == "PATCH");
-    CHECK(seen[0].path == "/rest/v1/wallet");
-    CHECK(seen[0].param("auth_id") == std::string{"eq."} + user_a);
-    CHECK(seen[0].param("and")
-          == "(or(flow_address.is.null,flow_address.eq.),"
-             "or(flow_public_key.is.null,flow_public_key.eq.,"
-             "flow_public_key.eq."
-               + public_key + "))");
-    CHECK(seen[0].param("select") == "auth_id");
-    CHECK(seen[0].prefer == "return=representation");
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].method == "POST");
+    CHECK(seen[0].path == "/rest/v1/rpc/flowsync_store_keys");
     CHECK(seen[0].body
-          == R"({"flow_public_key":")" + public_key
-               + R"(","flow_private_key":"sealed-key-text"})");
+          == R"({"rows":[{"auth_id":")" + std::string{user_a}
+               + R"(","public_key":")" + public_key
+               + R"(","sealed_key":"sealed-a"},{"auth_id":")" + user_b
+               + R"(","public_key":")" + public_key
+               + R"(","sealed_key":"sealed-b"}]})");
   }
 
-  TEST_CASE(
-    "store_address writes only over an empty address and the same key") {
+  TEST_CASE("store_addresses sends normalised addresses and reads the users "
+            "written") {
     fake_supabase fake;
     fake.answer([](const seen_request&, httplib::Response& res) {
       json(res, 200, "[]");
     });
 
-    auto stored =
-      fake.client()->store_address(user_a, public_key, "0x01CF0E2F2F715450");
+    auto stored = fake.client()->store_addresses(
+      {{user_a, public_key, "0x01CF0E2F2F715450"}});
 
     REQUIRE(stored);
-    CHECK_FALSE(*stored);
+    CHECK(stored->empty());
     auto seen = fake.seen();
     REQUIRE(seen.size() == 1);
-    CHECK(seen[0].param("flow_public_key") == "eq." + public_key);
-    CHECK(seen[0].param("or")
-          == "(flow_address.is.null,flow_address.eq.,"
-             "flow_address.eq.01cf0e2f2f715450)");
-    CHECK(seen[0].body == R"({"flow_address":"01cf0e2f2f715450"})");
+    CHECK(seen[0].path == "/rest/v1/rpc/flowsync_store_addresses");
+    CHECK(seen[0].body.find(R"("address":"01cf0e2f2f715450")")
+          != std::string::npos);
+  }
+
+  TEST_CASE("a missing bulk function is a configuration error naming the "
+            "fix") {
+    fake_supabase fake;
+    fake.answer([](const seen_request&, httplib::Response& res) {
+      json(res, 404,
+           R"({"code":"PGRST202","details":null,"hint":null,"message":)"
+           R"("Could not find the function"})");
+    });
+
+    auto stored = fake.client()->store_keys({{user_a, public_key, "s"}});
+
+    REQUIRE_FALSE(stored);
+    CHECK(stored.error().code == ec::config);
+    CHECK(stored.error().message.find("flowsync migrate --print")
+          != std::string::npos);
   }
 
   TEST_CASE("insert_ledger writes every column, NULL for empty ones") {
@@ -623,25 +630,24 @@ TEST_SUITE("supabase client") {
     CHECK(seen[0].body.find(R"("reference_height":1234)") != std::string::npos);
   }
 
-  TEST_CASE("update_ledger of a transaction without rows is not found") {
+  TEST_CASE("settling a transaction without rows is not found") {
     fake_supabase fake;
-    fake.answer([](const seen_request&, httplib::Response& res) {
-      json(res, 200, "[]");
-    });
+    fake.answer(
+      [](const seen_request&, httplib::Response& res) { json(res, 200, "0"); });
 
-    auto updated = fake.client()->update_ledger(
-      std::string(64, 'b'), "", ledger_status::sealed, 0, "01cf0e2f2f715450");
+    auto settled = fake.client()->settle_ledger(
+      {{std::string(64, 'b'), "", ledger_status::sealed, 0,
+        "01cf0e2f2f715450"}});
 
-    REQUIRE_FALSE(updated);
-    CHECK(updated.error().code == ec::not_found);
+    REQUIRE_FALSE(settled);
+    CHECK(settled.error().code == ec::not_found);
     auto seen = fake.seen();
     REQUIRE(seen.size() == 1);
-    CHECK(seen[0].method == "PATCH");
-    CHECK(seen[0].param("tx_id") == "eq." + std::string(64, 'b'));
-    CHECK(seen[0].params.count("auth_id") == 0);
+    CHECK(seen[0].path == "/rest/v1/rpc/flowsync_settle_ledger");
     CHECK(seen[0].body
-          == R"({"status":"sealed","error_code":0,)"
-             R"("address":"01cf0e2f2f715450"})");
+          == R"({"rows":[{"tx_id":")" + std::string(64, 'b')
+               + R"(","auth_id":null,"status":"sealed","error_code":0,)"
+                 R"("address":"01cf0e2f2f715450"}]})");
   }
 
   TEST_CASE("open ledger entries are read page by page by id") {
@@ -748,7 +754,7 @@ TEST_SUITE("supabase client") {
     auto checked = fake.client()->check_schema();
 
     CHECK(checked);
-    CHECK(fake.seen().size() == 2);
+    CHECK(fake.seen().size() == 3);
   }
 
   TEST_CASE("bad input is refused before any request is sent") {
@@ -764,14 +770,15 @@ TEST_SUITE("supabase client") {
 
     auto page = client->list_users(0, 50);
     auto after = client->wallets_after("'; drop table wallet; --", 10);
-    auto keys = client->store_keys("not-a-uuid", public_key, "sealed");
-    auto short_key = client->store_keys(user_a, "abcd", "sealed");
-    auto no_seal = client->store_keys(user_a, public_key, "");
-    auto address = client->store_address(user_a, public_key, "0x12");
+    auto keys = client->store_keys({{"not-a-uuid", public_key, "sealed"}});
+    auto short_key = client->store_keys({{user_a, "abcd", "sealed"}});
+    auto no_seal = client->store_keys({{user_a, public_key, ""}});
+    auto address = client->store_addresses({{user_a, public_key, "0x12"}});
     auto ids = client->insert_wallets({user_a, "nope"});
     auto tx = client->insert_ledger({bad_tx});
     auto amount = client->insert_ledger({bad_amount});
-    auto update = client->update_ledger("zz", "", ledger_status::failed, 1, "");
+    auto update =
+      client->settle_ledger({{"zz", "", ledger_status::failed, 1, ""}});
     auto since = client->top_ups_since("today&kind=neq.top_up");
 
     for (const auto* f :

@@ -747,26 +747,28 @@ TEST_SUITE("supabase stand-in") {
     REQUIRE(inserted);
     REQUIRE(inserted->size() == 1);
     CHECK(inserted->at(0).flow_public_key.empty());
-    auto stored = api->store_keys(id, key_a, "sealed-a");
-    auto again = api->store_keys(id, key_a, "sealed-a-again");
-    auto other = api->store_keys(id, key_b, "sealed-b");
-    auto wrong_key = api->store_address(id, key_b, "01cf0e2f2f715450");
-    auto address = api->store_address(id, key_a, "01cf0e2f2f715450");
-    auto moved = api->store_address(id, key_a, "01cf0e2f2f715451");
+    auto has = [&](const result<std::vector<std::string>>& ids) {
+      REQUIRE(ids);
+      return std::find(ids->begin(), ids->end(), id) != ids->end();
+    };
+    auto stored = api->store_keys({{id, key_a, "sealed-a"}});
+    auto again = api->store_keys({{id, key_a, "sealed-a"}});
+    auto other = api->store_keys({{id, key_b, "sealed-b"}});
+    auto wrong_key = api->store_addresses({{id, key_b, "01cf0e2f2f715450"}});
+    auto address = api->store_addresses({{id, key_a, "01cf0e2f2f715450"}});
+    auto retried = api->store_addresses({{id, key_a, "01cf0e2f2f715450"}});
+    auto moved = api->store_addresses({{id, key_a, "01cf0e2f2f715451"}});
     auto after = api->wallets_for({id});
 
-    REQUIRE(stored);
-    CHECK(*stored);
-    REQUIRE(again);
-    CHECK(*again);
-    REQUIRE(other);
-    CHECK_FALSE(*other);
-    REQUIRE(wrong_key);
-    CHECK_FALSE(*wrong_key);
-    REQUIRE(address);
-    CHECK(*address);
-    REQUIRE(moved);
-    CHECK_FALSE(*moved);
+    // A repeated call reports the rows an earlier one wrote; a different
+    // key or address does not overwrite.
+    CHECK(has(stored));
+    CHECK(has(again));
+    CHECK_FALSE(has(other));
+    CHECK_FALSE(has(wrong_key));
+    CHECK(has(address));
+    CHECK(has(retried));
+    CHECK_FALSE(has(moved));
     REQUIRE(after);
     REQUIRE(after->size() == 1);
     CHECK(after->at(0).flow_public_key == key_a);
@@ -795,13 +797,14 @@ TEST_SUITE("supabase stand-in") {
                         [&](auto& e) { return e.auth_id == id; })
           == 1);
 
-    REQUIRE(api->update_ledger(entry.tx_id, id, ledger_status::sealed, 0, ""));
+    REQUIRE(
+      api->settle_ledger({{entry.tx_id, id, ledger_status::sealed, 0, ""}}));
     auto closed = api->open_ledger_entries();
     REQUIRE(closed);
     CHECK(std::none_of(closed->begin(), closed->end(),
                        [&](auto& e) { return e.auth_id == id; }));
-    auto missing = api->update_ledger(std::string(64, 'e'), id,
-                                      ledger_status::failed, 1101, "");
+    auto missing = api->settle_ledger(
+      {{std::string(64, 'e'), id, ledger_status::failed, 1101, ""}});
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == ec::not_found);
   }

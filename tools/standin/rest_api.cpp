@@ -6,6 +6,8 @@
 #include <set>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace flowsync::standin {
 
@@ -466,6 +468,139 @@ reply rest_api::handle(const rest_request& req) {
   if (reading)
     return read_request(tx, req, query, prefs, max_rows_);
   return write_request(tx, req, query, prefs, *table);
+}
+
+namespace {
+
+/// A function of schema public as the catalog describes it.
+struct function_info {
+  std::vector<std::string> arg_names;
+  std::vector<std::string> arg_types;
+  bool returns_set = false;
+};
+
+std::optional<function_info>
+find_function(pg_transaction& tx, const std::string& name, pg_error& error) {
+  auto rows = tx.exec(
+    "select coalesce(array_to_string(p.proargnames, ','), ''), "
+    "(select coalesce(string_agg(format_type(t, null), ',' order by o), '') "
+    "   from unnest(p.proargtypes) with ordinality as a(t, o)), "
+    "p.proretset "
+    "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+    "where n.nspname = 'public' and p.proname = $1",
+    {name});
+  if (!rows.ok()) {
+    error = rows.error();
+    return std::nullopt;
+  }
+  if (rows.rows() != 1)
+    return std::nullopt;
+  auto split = [](std::string_view text) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (!text.empty() && start <= text.size()) {
+      auto comma = text.find(',', start);
+      if (comma == std::string_view::npos)
+        comma = text.size();
+      out.emplace_back(text.substr(start, comma - start));
+      start = comma + 1;
+    }
+    return out;
+  };
+  function_info info;
+  info.arg_names = split(rows.get(0, 0));
+  info.arg_types = split(rows.get(0, 1));
+  info.returns_set = rows.get(0, 2) == "t";
+  return info;
+}
+
+/// The text PostgreSQL should cast to the argument's type: JSON stays
+/// JSON for json and jsonb arguments; strings lose their quotes.
+std::string argument_text(const rapidjson::Value& value,
+                          const std::string& type) {
+  if (value.IsString() && type != "json" && type != "jsonb")
+    return value.GetString();
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> out{buf};
+  value.Accept(out);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+} // namespace
+
+reply rest_api::call(const rest_request& req) {
+  rapidjson::Document body;
+  body.Parse(req.body.empty() ? "{}" : req.body.c_str());
+  if (body.HasParseError() || !body.IsObject())
+    return postgrest_error(400, "PGRST102", "Empty or invalid json");
+  std::vector<std::string> given;
+  for (const auto& member : body.GetObject())
+    given.emplace_back(member.name.GetString());
+  std::sort(given.begin(), given.end());
+
+  std::string error;
+  bool timed_out = false;
+  auto conn = pool_.acquire(pool_wait, error, timed_out);
+  if (!conn)
+    return postgrest_error(timed_out ? 504 : 503,
+                           timed_out ? "PGRST003" : "PGRST000",
+                           "Database connection error.", error);
+  pg_transaction tx{**conn, false};
+  if (!tx.begun().ok())
+    return pg_failure(tx.begun().error(), req.role);
+
+  pg_error lookup_error;
+  auto fn = find_function(tx, req.table, lookup_error);
+  auto expected = fn ? fn->arg_names : std::vector<std::string>{};
+  std::sort(expected.begin(), expected.end());
+  if (!fn || expected != given) {
+    if (!lookup_error.message.empty())
+      return pg_failure(lookup_error, req.role);
+    std::string names;
+    for (const auto& g : given)
+      names += (names.empty() ? "" : ", ") + g;
+    return postgrest_error(404, "PGRST202",
+                           "Could not find the function public." + req.table
+                             + "(" + names + ") in the schema cache",
+                           std::string{"Searched for the function public."}
+                             + req.table + " with parameters " + names
+                             + " or with a single unnamed json/jsonb "
+                               "parameter, but no matches were found in the "
+                               "schema cache.");
+  }
+
+  auto setup = tx.exec("select set_config('role', $1, true), "
+                       "set_config('request.jwt.claims', $2, true), "
+                       "set_config('request.method', 'POST', true), "
+                       "set_config('request.path', $3, true)",
+                       {req.role, req.claims, "/rpc/" + req.table});
+  if (!setup.ok())
+    return pg_failure(setup.error(), req.role);
+
+  // Named arguments, each cast to the type the function declares. The
+  // function name and types come from the catalog, never from the request.
+  std::string call = "public.\"" + req.table + "\"(";
+  pg_params params;
+  for (size_t i = 0; i < fn->arg_names.size(); ++i) {
+    const auto& name = fn->arg_names[i];
+    params.emplace_back(argument_text(body[name.c_str()], fn->arg_types[i]));
+    call += (i > 0 ? ", " : "") + std::string{"\""} + name + "\" => $"
+            + std::to_string(i + 1) + "::" + fn->arg_types[i];
+  }
+  call += ")";
+  auto sql =
+    fn->returns_set
+      ? "select coalesce(json_agg(x), '[]'::json)::text from " + call + " as x"
+      : "select to_json(" + call + ")::text";
+  auto rows = tx.exec(sql, params);
+  if (!rows.ok())
+    return pg_failure(rows.error(), req.role);
+  auto committed = tx.commit();
+  if (!committed.ok())
+    return pg_failure(committed.error(), req.role);
+  reply out;
+  out.body = std::string{rows.get(0, 0)};
+  return out;
 }
 
 } // namespace flowsync::standin

@@ -38,6 +38,12 @@ class rest_api {
 
   reply handle(const rest_request& req);
 
+  /// `POST /rest/v1/rpc/<function>`: calls a function of schema `public`
+  /// with the body's members as named arguments, under the caller's role,
+  /// and answers its result as JSON (an array for set-returning functions).
+  /// `req.table` holds the function's name.
+  reply call(const rest_request& req);
+
  private:
   pg_pool& pool_;
   int64_t max_rows_;

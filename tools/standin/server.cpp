@@ -330,6 +330,19 @@ class standin_server {
     return rest_.handle(r);
   }
 
+  reply rpc(const httplib::Request& req) {
+    caller who;
+    if (auto refused = gate(req, options_.jwt_secret, true, who))
+      return *refused;
+    rest_request r;
+    r.method = "POST";
+    r.table = req.matches[1];
+    r.body = req.body;
+    r.role = who.role;
+    r.claims = who.claims.json;
+    return rest_.call(r);
+  }
+
   void route(httplib::Server& http) {
     on(http, "GET", "/auth/v1/health", [](const httplib::Request&) {
       reply r;
@@ -369,6 +382,8 @@ class standin_server {
         return *refused;
       return auth_.signup(req.body, dated_api(req));
     });
+    on(http, "POST", R"(/rest/v1/rpc/([A-Za-z0-9_]+))",
+       [this](const auto& req) { return rpc(req); });
     for (const char* method : {"GET", "POST", "PATCH", "DELETE"}) {
       std::string m{method};
       on(http, method, R"(/rest/v1/([A-Za-z0-9_$]+))",
