@@ -42,6 +42,13 @@ standin_up() {
   local keys
   keys=$("$bin" make-keys --jwt-secret-file "$secret")
 
+  # A stand-in older than its binary was built before the last change: run
+  # the new one.
+  if _standin_running "$dir" && [[ "$bin" -nt "$dir/standin/standin.pid" ]]; then
+    echo "standin: restarting with the rebuilt binary"
+    standin_down "$dir"
+  fi
+
   if ! _standin_running "$dir"; then
     local pg_port=${FLOWSYNC_PG_PORT:-54329}
     local db="host=127.0.0.1 port=$pg_port dbname=postgres"
