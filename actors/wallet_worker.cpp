@@ -337,36 +337,66 @@ void wallet_worker_state::on_recovered(const std::string& id,
 
 void wallet_worker_state::recover_creation(const std::string& id,
                                            const tx_result& res) {
-  auto& j = job();
-  const auto& entries = j.open_entries[id];
   auto addresses = created_addresses(res);
-  if (!addresses || addresses->size() != entries.size()) {
-    FLOWSYNC_ERROR("wallet-worker-{} cannot match the accounts of creation "
-                   "{} to its {} users; left open for an operator",
-                   cfg.index, id, entries.size());
+  if (!addresses || addresses->empty()) {
+    FLOWSYNC_ERROR("wallet-worker-{} finds no new accounts in creation {}; "
+                   "left open for an operator",
+                   cfg.index, id);
     return leave_open(id);
   }
 
-  // The events come in the order of the keys, which is the order the
-  // ledger rows were written in; the state script then proves each pair.
-  created_list created;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    auto held = j.held.find(entries[i].auth_id);
-    if (held == j.held.end())
-      continue;
-    auto wallet = held->second;
-    wallet.open_entries.clear();
-    created.emplace_back(std::move(wallet), (*addresses)[i]);
+  // The events follow the order of the keys in the transaction, but the
+  // batch holds its users in another order, or only some of them: each
+  // account is matched to its user by the key it holds.
+  match_created(id, std::move(*addresses), 0, {});
+}
+
+void wallet_worker_state::match_created(std::string id,
+                                        std::vector<address> accounts,
+                                        size_t next, created_list matched) {
+  if (next == accounts.size()) {
+    if (matched.empty()) {
+      FLOWSYNC_ERROR("wallet-worker-{}: no account of creation {} holds the "
+                     "key of a user of this batch; left open",
+                     cfg.index, id);
+      return leave_open(id);
+    }
+    return verify_created(id, std::move(matched), [this, id] {
+      auto& jb = job();
+      // Wallets proven and stored ended there; the others wait for later.
+      for (const auto& entry : jb.open_entries[id])
+        if (jb.ended.count(entry.auth_id) > 0)
+          jb.held.erase(entry.auth_id);
+      jb.open_txs.erase(std::find(jb.open_txs.begin(), jb.open_txs.end(), id));
+      advance();
+    });
   }
-  verify_created(id, std::move(created), [this, id] {
-    auto& jb = job();
-    // Wallets proven and stored ended there; the others wait for later.
-    for (const auto& entry : jb.open_entries[id])
-      if (jb.ended.count(entry.auth_id) > 0)
-        jb.held.erase(entry.auth_id);
-    jb.open_txs.erase(std::find(jb.open_txs.begin(), jb.open_txs.end(), id));
-    advance();
-  });
+  run_step(
+    [this, id, accounts, next, matched] {
+      with_grant(request_class::access, [this, id, accounts, next, matched] {
+        auto acct = flow->get_account(accounts[next]);
+        if (!acct)
+          return fail_or_retry(acct.error(), "account " + accounts[next].hex());
+        auto& j = job();
+        auto found = matched;
+        for (const auto& entry : j.open_entries[id]) {
+          auto held = j.held.find(entry.auth_id);
+          if (held == j.held.end())
+            continue;
+          const auto& key = held->second.public_key;
+          if (std::none_of(
+                acct->keys.begin(), acct->keys.end(),
+                [&](const account_key_info& k) { return k.public_key == key; }))
+            continue;
+          auto wallet = held->second;
+          wallet.open_entries.clear();
+          found.emplace_back(std::move(wallet), accounts[next]);
+          break;
+        }
+        match_created(id, accounts, next + 1, std::move(found));
+      });
+    },
+    [this, id](const failure&) { leave_open(id); });
 }
 
 void wallet_worker_state::release_held(const std::string& id) {

@@ -225,6 +225,11 @@ struct wallet_worker_state {
   void store_created(std::string tx_id, created_list verified,
                      std::vector<wallet_state> states,
                      std::function<void()> next);
+  /// Matches the accounts of a creation found sealed to the users of the
+  /// batch by the key each account holds, one account at a time, then
+  /// proves and stores them. The batch may hold only some of its users.
+  void match_created(std::string tx_id, std::vector<address> accounts,
+                     size_t next, created_list matched);
   /// The transaction in flight ended with a known outcome.
   void complete(bool ok, std::string_view reason);
   /// The transaction in flight has an unknown outcome: its ledger rows stay
