@@ -847,6 +847,15 @@ TEST_SUITE("supabase stand-in") {
     auto failed = call("GET", probe.path(), sb.service_key);
     CHECK((failed.status == 500 || failed.status == 503));
 
+    // Limited to a method, faults spare the other methods of the path.
+    auto by_method = call("POST", "/_standin/faults", {}, {},
+                          R"({"rate":1,"kinds":["500"],"methods":["POST"],)"
+                          R"("paths":[")"
+                            + probe.path() + R"("],"seed":7})");
+    REQUIRE(by_method.status == 200);
+    CHECK(call("GET", probe.path(), sb.service_key).status == 200);
+    CHECK(call("POST", probe.path(), sb.service_key, {}, "{}").status == 500);
+
     auto bad = call("POST", "/_standin/faults", {}, {},
                     R"({"rate":1,"kinds":["meteor"]})");
     CHECK(bad.status == 400);

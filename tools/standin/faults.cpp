@@ -1,5 +1,7 @@
 #include "tools/standin/faults.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -91,6 +93,19 @@ bool parse_fault_config(std::string_view json, fault_config& out,
         }
         config.paths.emplace_back(item.GetString(), item.GetStringLength());
       }
+    } else if (key == "methods") {
+      if (!value.IsArray()) {
+        error = "methods must be an array of HTTP methods";
+        return false;
+      }
+      config.methods.clear();
+      for (auto& item : value.GetArray()) {
+        if (!item.IsString()) {
+          error = "methods must be an array of HTTP methods";
+          return false;
+        }
+        config.methods.emplace_back(item.GetString(), item.GetStringLength());
+      }
     } else if (key == "slow_ms") {
       if (!value.IsInt64() || value.GetInt64() < 0) {
         error = "slow_ms must be a non-negative integer";
@@ -105,7 +120,7 @@ bool parse_fault_config(std::string_view json, fault_config& out,
       config.seed = value.GetUint64();
     } else {
       error = "unknown key " + std::string{key}
-              + "; use rate, kinds, paths, slow_ms or seed";
+              + "; use rate, kinds, paths, methods, slow_ms or seed";
       return false;
     }
   }
@@ -131,6 +146,11 @@ std::string to_json(const fault_config& config) {
   for (const auto& path : config.paths)
     w.String(path.c_str());
   w.EndArray();
+  w.Key("methods");
+  w.StartArray();
+  for (const auto& method : config.methods)
+    w.String(method.c_str());
+  w.EndArray();
   w.Key("slow_ms");
   w.Int64(config.slow_ms);
   w.Key("seed");
@@ -154,7 +174,8 @@ fault_config fault_injector::config() const {
   return config_;
 }
 
-fault_kind fault_injector::draw(std::string_view path) {
+fault_kind fault_injector::draw(std::string_view path,
+                                std::string_view method) {
   if (path.rfind("/_standin/", 0) == 0)
     return fault_kind::none;
   std::lock_guard<std::mutex> guard{mtx_};
@@ -168,6 +189,10 @@ fault_kind fault_injector::draw(std::string_view path) {
     if (!matches)
       return fault_kind::none;
   }
+  if (!config_.methods.empty()
+      && std::find(config_.methods.begin(), config_.methods.end(), method)
+           == config_.methods.end())
+    return fault_kind::none;
   std::uniform_real_distribution<double> coin{0.0, 1.0};
   if (coin(rng_) >= config_.rate)
     return fault_kind::none;

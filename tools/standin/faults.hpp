@@ -40,6 +40,8 @@ struct fault_config {
   std::vector<fault_kind> kinds;
   /// Path prefixes that may be faulted; all API paths when empty.
   std::vector<std::string> paths;
+  /// HTTP methods that may be faulted ("POST", ...); all when empty.
+  std::vector<std::string> methods;
   int64_t slow_ms = 20000;
   uint64_t seed = 1;
 };
@@ -65,7 +67,7 @@ class fault_injector {
 
   /// Counts a request to `path` and draws its fault, if any. Paths under
   /// /_standin/ are never faulted.
-  fault_kind draw(std::string_view path);
+  fault_kind draw(std::string_view path, std::string_view method = {});
 
   /// Requests seen and faults injected by kind, as JSON.
   std::string stats_json() const;

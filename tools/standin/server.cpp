@@ -237,7 +237,7 @@ class standin_server {
   void serve(const httplib::Request& req, httplib::Response& res,
              const handler& fn) {
     auto start = std::chrono::steady_clock::now();
-    auto fault = faults_.draw(req.path);
+    auto fault = faults_.draw(req.path, req.method);
 
     reply out;
     if (fault == fault_kind::too_many || fault == fault_kind::internal
