@@ -253,9 +253,14 @@ void supervisor_state::take_row(wallet_row& row) {
     task.top_ups_today = run->top_ups_today[key];
     auto [first, fresh] = run->addresses.emplace(key, task.auth_id);
     if (!fresh) {
-      // Two rows claim one account: neither is served.
-      run->shared.insert(first->second);
-      run->shared.insert(task.auth_id);
+      // Two rows claim one account: neither is served. Each is named here,
+      // as the workers name theirs: the summary lists only the first
+      // refusals of a cycle.
+      for (const auto& id : {first->second, task.auth_id})
+        if (run->shared.insert(id).second)
+          FLOWSYNC_WARN("supervisor refuses the wallet of user {}: another "
+                        "wallet row claims address {}",
+                        id, key);
       auto& filling = run->filling;
       auto earlier =
         std::find_if(filling.begin(), filling.end(), [&](const wallet_task& t) {

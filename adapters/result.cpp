@@ -48,6 +48,7 @@ const char* to_string(ec code) noexcept {
 
 bool is_retryable(const failure& f) noexcept {
   switch (f.code) {
+  case ec::parse_error:
   case ec::transport:
   case ec::timeout:
   case ec::rate_limited:

@@ -74,8 +74,11 @@ inline failure make_failure(ec code, std::string message) {
   return f;
 }
 
-/// The single rule for retries: only transport errors, timeouts, rate limits
-/// and server errors are worth another try. Everything else would fail again.
+/// The single rule for retries: transport errors, timeouts, rate limits,
+/// server errors and answers that could not be understood are worth another
+/// try. A 2xx answer with half a body is a transfer cut short on its way,
+/// not a verdict on the request; the tries are bounded, and every request
+/// the daemon repeats is safe to repeat. Everything else would fail again.
 bool is_retryable(const failure& f) noexcept;
 
 /// Either a value or a failure. Adapters stay free of CAF, so they use this
