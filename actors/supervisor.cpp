@@ -84,6 +84,8 @@ void supervisor_state::on_child_down(const caf::down_msg& msg) {
     return;
   auto slot = i->second;
   slots.erase(i);
+  if (slot >= first_worker_slot)
+    lose_batches_of(slot - first_worker_slot);
   if (stopping)
     return;
   FLOWSYNC_ERROR("supervisor lost child {} ({})", slot, describe(msg.reason));
@@ -101,6 +103,38 @@ void supervisor_state::on_child_down(const caf::down_msg& msg) {
   }
   auto delay = std::chrono::milliseconds{250} * (1 << (times.size() - 1));
   self->delayed_send(self, delay, atom::retry::value, slot);
+}
+
+bool supervisor_state::worker_up(size_t index) const {
+  return slots.count(workers[index].address()) > 0;
+}
+
+uint64_t supervisor_state::send_out(size_t worker, std::function<void()> lost) {
+  auto number = ++dispatches;
+  out_with_workers.emplace(number, batch_out{worker, std::move(lost)});
+  return number;
+}
+
+bool supervisor_state::came_back(uint64_t number) {
+  return out_with_workers.erase(number) > 0;
+}
+
+void supervisor_state::lose_batches_of(size_t worker) {
+  std::vector<std::function<void()>> lost;
+  for (auto i = out_with_workers.begin(); i != out_with_workers.end();) {
+    if (i->second.worker != worker) {
+      ++i;
+      continue;
+    }
+    lost.push_back(std::move(i->second.lost));
+    i = out_with_workers.erase(i);
+  }
+  if (!lost.empty())
+    FLOWSYNC_ERROR("supervisor gives up {} batches of worker {}, which is "
+                   "gone; their wallets wait for the next cycle",
+                   lost.size(), worker);
+  for (auto& fn : lost)
+    fn();
 }
 
 // -- spending -----------------------------------------------------------------
@@ -196,8 +230,11 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
           auto old = s.workers[i];
           s.slots.erase(old.address());
           self->send_exit(old, caf::exit_reason::user_shutdown);
+          s.lose_batches_of(i);
           s.spawn_slot(first_worker_slot + static_cast<uint32_t>(i));
         }
+      // Batches that waited for a worker to come back can go now.
+      s.dispatch();
     },
   };
 }

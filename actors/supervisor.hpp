@@ -106,6 +106,15 @@ struct supervisor_state {
   std::vector<wallet_worker_actor> workers;
   /// Batches each worker holds.
   std::vector<size_t> worker_load;
+  /// A batch out with a worker, and what to do if the worker is lost.
+  struct batch_out {
+    size_t worker = 0;
+    std::function<void()> lost;
+  };
+  /// Batches out with workers, by dispatch number. A worker that dies never
+  /// answers: its batches are given up when it goes, not at the timeout.
+  std::unordered_map<uint64_t, batch_out> out_with_workers;
+  uint64_t dispatches = 0;
   /// Which child slot an actor fills (0 limiter, 1 fetcher, 2 stats,
   /// 3 writer, 4 and up the workers), and its recent restarts.
   std::unordered_map<caf::actor_addr, uint32_t> slots;
@@ -130,6 +139,15 @@ struct supervisor_state {
   void spawn_children();
   void spawn_slot(uint32_t slot);
   void on_child_down(const caf::down_msg& msg);
+  /// The worker is running (not crashed and waiting for its restart).
+  bool worker_up(size_t index) const;
+  /// Records a batch sent to a worker; returns its dispatch number.
+  uint64_t send_out(size_t worker, std::function<void()> lost);
+  /// The answer to a batch came: false when the batch was given up
+  /// already and the answer is to be ignored.
+  bool came_back(uint64_t number);
+  /// Gives up the batches of a worker that is gone.
+  void lose_batches_of(size_t worker);
 
   // -- cycles ---------------------------------------------------------------
 

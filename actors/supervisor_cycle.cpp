@@ -334,30 +334,46 @@ void supervisor_state::enqueue(wallet_task task, bool flush) {
 
 void supervisor_state::dispatch() {
   while (run && !run->ready.empty()) {
-    auto least = std::min_element(worker_load.begin(), worker_load.end());
-    if (*least >= batches_per_worker)
+    // The least loaded worker that runs: a crashed one waits for its
+    // restart, and a batch sent to it would only bounce.
+    auto index = workers.size();
+    for (size_t i = 0; i < workers.size(); ++i)
+      if (worker_up(i) && worker_load[i] < batches_per_worker
+          && (index == workers.size() || worker_load[i] < worker_load[index]))
+        index = i;
+    if (index == workers.size())
       return;
-    auto index = static_cast<size_t>(least - worker_load.begin());
     auto batch = std::move(run->ready.front());
     run->ready.pop_front();
     ++worker_load[index];
     ++run->batches_out;
     auto size = batch.wallets.size();
+    // Never sent again in this cycle: its transactions may be out, and
+    // only the next cycle's recovery knows their ledger rows.
+    auto lost = [this, index, size] {
+      batch_report report;
+      report.counters.total = size;
+      report.counters.pending = size;
+      self->send(stats, atom::count::value, report.counters);
+      on_batch_done(index, report);
+    };
+    auto number = send_out(index, lost);
     self
       ->request(workers[index], batch_timeout, atom::process::value,
                 std::move(batch))
-      .then([this, index](
-              const batch_report& report) { on_batch_done(index, report); },
-            [this, index, size](const caf::error& err) {
-              FLOWSYNC_ERROR("supervisor: a batch of {} wallets failed in "
-                             "worker {}: {}",
-                             size, index, describe(err));
-              batch_report lost;
-              lost.counters.total = size;
-              lost.counters.pending = size;
-              self->send(stats, atom::count::value, lost.counters);
-              on_batch_done(index, lost);
-            });
+      .then(
+        [this, index, number](const batch_report& report) {
+          if (came_back(number))
+            on_batch_done(index, report);
+        },
+        [this, index, size, number, lost](const caf::error& err) {
+          if (!came_back(number))
+            return;
+          FLOWSYNC_ERROR("supervisor: a batch of {} wallets failed in "
+                         "worker {}: {}",
+                         size, index, describe(err));
+          lost();
+        });
   }
 }
 
@@ -511,14 +527,19 @@ void supervisor_state::provision(std::vector<wallet_row> rows) {
                           std::chrono::steady_clock::now() - started)
                           .count());
         };
+        auto number = send_out(index, [done] { done(false); });
         self
           ->request(workers[index], batch_timeout, atom::process::value,
                     std::move(batch))
           .then(
-            [done](const batch_report& report) {
-              done(report.counters.synced == report.counters.total);
+            [this, done, number](const batch_report& report) {
+              if (came_back(number))
+                done(report.counters.synced == report.counters.total);
             },
-            [done](const caf::error&) { done(false); });
+            [this, done, number](const caf::error&) {
+              if (came_back(number))
+                done(false);
+            });
       },
       [this, batch](const caf::error&) {
         for (const auto& task : batch.wallets)

@@ -30,6 +30,7 @@ size_t busiest_second(const std::vector<int64_t>& granted_at) {
 
 struct limiter_fixture : actor_fixture {
   rate_limit_settings limits;
+  log_capture logs;
   rate_limiter_actor limiter;
 
   limiter_fixture() {
@@ -122,6 +123,7 @@ TEST_CASE_FIXTURE(limiter_fixture,
   run();
   CHECK(grants(request_class::script).limit == 2);
   CHECK(grants(request_class::transaction).limit == 50);
+  CHECK(logs.count("halves the script limit to 2/s", spdlog::level::warn) == 1);
 
   auto throttled_at = now();
   acquire(request_class::script, 8);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -382,6 +383,107 @@ TEST_CASE_FIXTURE(supervisor_fixture,
   CHECK(open->empty());
   CHECK(summary.counters.created == 2);
   CHECK(summary.all_synced());
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "a sign-up between cycles gets an account within seconds") {
+  account_row(1, addr(1));
+  db->user_pages = {page_of({1}, 1, 0)};
+  flow->on_result = [](const std::string&) -> result<tx_result> {
+    return sealed_with_accounts({*address::parse(addr(2))});
+  };
+  supervisor_config sc;
+  sc.cfg = cfg;
+  sc.make_flow = [f = flow] { return std::shared_ptr<flow_access>{f}; };
+  sc.make_supabase = [d = db] { return std::shared_ptr<supabase_api>{d}; };
+  sc.detached = false;
+  sc.timer = true;
+  track(spawn_supervisor(sys, std::move(sc)));
+  REQUIRE(run_until([&] { return logs.count("stats: cycle 1 ") == 1; }));
+  auto first_cycle_ended = now();
+
+  // User 2 signs up; the watch sees the newest page every few seconds.
+  db->user_pages = {page_of({2, 1}, 2, 0)};
+  REQUIRE(run_until([&] {
+    auto row = db->row_of(user(2));
+    return row != nullptr && !row->flow_address.empty();
+  }));
+
+  CHECK(now() - first_cycle_ended <= cfg.cycle.signup_poll * 2);
+  CHECK(now() - first_cycle_ended < cfg.cycle.interval);
+  CHECK(db->row_of(user(2))->flow_address == addr(2));
+  CHECK(log->count("flow send") == 1);
+  CHECK(logs.count("stats: cycle 2 ") == 0);
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "a crashed worker is replaced after a backoff and the next "
+                  "cycle uses it") {
+  for (int n = 1; n <= 2; ++n)
+    account_row(n, addr(n));
+  db->user_pages = {page_of({2, 1}, 2, 0)};
+  auto calls = 0;
+  flow->on_script = [&](const std::vector<cvalue>& args) -> result<cvalue> {
+    if (++calls == 1)
+      throw std::runtime_error("a bug in the worker");
+    return flow->healthy_states(args);
+  };
+  auto sup = spawn();
+  auto started = ask<bool>(sup, atom::run::value);
+  REQUIRE(started);
+  REQUIRE(*started);
+  auto started_at = now();
+  REQUIRE(run_until([&] { return logs.count("stats: cycle 1 ") == 1; }));
+  // A worker that is gone never answers: its batch is given up at once,
+  // not when the request times out half an hour later.
+  CHECK(now() - started_at < std::chrono::minutes{1});
+  auto first = ask<cycle_summary>(sup, atom::status::value);
+  REQUIRE(first);
+  CHECK(first->counters.total == 2);
+  CHECK(first->counters.pending == 2);
+  CHECK(first->counters.synced == 0);
+
+  advance(std::chrono::seconds{1});
+  CHECK(logs.count("supervisor restarts child 4") == 1);
+  started = ask<bool>(sup, atom::run::value);
+  REQUIRE(started);
+  REQUIRE(*started);
+  REQUIRE(run_until([&] { return logs.count("stats: cycle 2 ") == 1; }));
+  auto second = ask<cycle_summary>(sup, atom::status::value);
+  REQUIRE(second);
+  CHECK(second->all_synced());
+  CHECK(second->counters.synced == 2);
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "the batches of a crashed worker are pending and the other "
+                  "workers take the rest") {
+  cfg.batching.workers = 2;
+  cfg.batching.dispatch_batch = 1;
+  cfg.flow.proposal_key_indices = {1, 2};
+  for (int n = 1; n <= 6; ++n)
+    account_row(n, addr(n));
+  db->user_pages = {page_of({6, 5, 4, 3, 2, 1}, 6, 0)};
+  cfg.supabase.users_per_page = 10;
+  auto thrown = false;
+  flow->on_script = [&](const std::vector<cvalue>& args) -> result<cvalue> {
+    auto addresses = script_addresses(args);
+    if (!thrown && addresses.size() == 1 && addresses[0].hex() == addr(1)) {
+      thrown = true;
+      throw std::runtime_error("a bug in the worker");
+    }
+    return flow->healthy_states(args);
+  };
+
+  auto started_at = now();
+  auto summary = once();
+
+  CHECK(thrown);
+  CHECK(now() - started_at < std::chrono::minutes{1});
+  CHECK(summary.counters.total == 6);
+  // The crashed worker held user 1's batch and one waiting behind it.
+  CHECK(summary.counters.pending == 2);
+  CHECK(summary.counters.synced == 4);
 }
 
 TEST_SUITE_END();
