@@ -231,6 +231,13 @@ void wallet_worker_state::send_in_flight() {
           // sequence number, at most one execution.
           if (is_retryable(res.error()))
             return fail_or_retry(res.error(), "sending " + t.id);
+          // An earlier try may have reached the node: a refusal of this one
+          // does not prove that the transaction never runs. Its rows stay
+          // open and recovery looks it up by id.
+          if (tries > 0) {
+            sequence.reset();
+            return abandon(res.error().message);
+          }
           // Refused by the node: it never ran. An expired one is marked so.
           auto status = res.error().code == ec::expired ? ledger_status::expired
                                                         : ledger_status::failed;

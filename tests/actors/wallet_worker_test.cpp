@@ -748,6 +748,46 @@ TEST_CASE_FIXTURE(worker_fixture,
 }
 
 TEST_CASE_FIXTURE(worker_fixture,
+                  "a transaction the node refuses at once is marked failed") {
+  auto user = keyed(uid(33), addr(33));
+  drained(addr(33));
+  flow->on_send = [](const transaction&) -> result<std::string> {
+    return make_failure(ec::request_rejected, "invalid signature");
+  };
+
+  auto report = process({user});
+
+  REQUIRE(flow->sent.size() == 1);
+  CHECK(world->updates_of(sent_ids().front(), ledger_status::failed) == 1);
+  CHECK(report.counters.funding_errors == 1);
+  CHECK(report.counters.pending == 0);
+}
+
+TEST_CASE_FIXTURE(worker_fixture,
+                  "a refusal after a send whose answer was lost leaves the "
+                  "ledger rows open") {
+  // The first try reached the node but its answer was lost; the node may
+  // run the transaction, whatever it says to the second try.
+  auto user = fresh(uid(34));
+  auto tries = 0;
+  flow->on_send = [&](const transaction&) -> result<std::string> {
+    if (++tries == 1)
+      return make_failure(ec::transport, "connection reset");
+    return make_failure(ec::expired, "transaction is expired");
+  };
+
+  auto report = process({user});
+
+  REQUIRE(flow->sent.size() == 2);
+  auto id = sent_ids().front();
+  CHECK(sent_ids().back() == id);
+  CHECK(world->updates_of(id, ledger_status::failed) == 0);
+  CHECK(world->updates_of(id, ledger_status::expired) == 0);
+  CHECK(report.counters.creation_errors == 0);
+  CHECK(report.counters.pending == 1);
+}
+
+TEST_CASE_FIXTURE(worker_fixture,
                   "nothing is sent when the ledger cannot be written") {
   auto user = keyed(uid(32), addr(32));
   drained(addr(32));
