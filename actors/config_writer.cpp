@@ -118,7 +118,7 @@ config_writer_state::ensure_key_file(const std::string& auth_id, entry& e) {
 flush_report config_writer_state::flush(bool force) {
   flush_report report;
   report.accounts = accounts.size();
-  if (!dirty && !force)
+  if ((!dirty && !force) || cfg.read_only)
     return report;
   auto start = std::chrono::steady_clock::now();
   if (auto res = ensure_private_dir(cfg.output.key_dir); !res) {

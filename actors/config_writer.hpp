@@ -20,6 +20,8 @@ struct config_writer_config {
   /// The network's name and gRPC host, as the Flow CLI wants them.
   std::string network;
   std::string grpc_host;
+  /// Write nothing (a dry run): flushes only report what they would list.
+  bool read_only = false;
 };
 
 struct config_writer_state {

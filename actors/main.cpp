@@ -39,7 +39,7 @@ constexpr int exit_preflight = 3;
 constexpr int preflight_tries = 5;
 
 flowsync::supervisor_config make_supervisor_config(flowsync::settings cfg,
-                                                   bool timer) {
+                                                   bool timer, bool dry_run) {
   flowsync::supervisor_config sc;
   auto flow = cfg.flow;
   auto supabase = cfg.supabase;
@@ -54,6 +54,7 @@ flowsync::supervisor_config make_supervisor_config(flowsync::settings cfg,
   };
   sc.cfg = std::move(cfg);
   sc.timer = timer;
+  sc.dry_run = dry_run;
   return sc;
 }
 
@@ -137,7 +138,7 @@ class signal_watch {
   std::thread thread_;
 };
 
-int run_daemon(flowsync::settings cfg, bool once) {
+int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
   if (auto rc = preflight(cfg); rc != exit_ok)
     return rc;
   signal_watch signals;
@@ -145,7 +146,7 @@ int run_daemon(flowsync::settings cfg, bool once) {
   flowsync::register_message_types(sys_cfg);
   caf::actor_system sys{sys_cfg};
   auto sup = flowsync::spawn_supervisor(
-    sys, make_supervisor_config(std::move(cfg), !once));
+    sys, make_supervisor_config(std::move(cfg), !once, dry_run));
   signals.start([sup, &sys] {
     FLOWSYNC_INFO("flowsync got a stop signal: draining");
     caf::anon_send(sup, flowsync::atom::shutdown::value);
@@ -157,7 +158,11 @@ int run_daemon(flowsync::settings cfg, bool once) {
     self->request(sup, caf::infinite, flowsync::atom::once::value)
       .receive(
         [&](const flowsync::cycle_summary& summary) {
-          rc = summary.all_synced() ? exit_ok : exit_not_synced;
+          // A plan succeeds when it could read everything.
+          if (dry_run)
+            rc = summary.complete ? exit_ok : exit_not_synced;
+          else
+            rc = summary.all_synced() ? exit_ok : exit_not_synced;
         },
         [&](const caf::error& err) {
           FLOWSYNC_ERROR("flowsync: the cycle did not run: {}",
@@ -195,6 +200,9 @@ int main(int argc, char** argv) {
                "Run one cycle; exit 0 only if every wallet ended in "
                "step")
     ->required();
+  auto plan_cmd = app.add_subcommand(
+    "plan", "Dry run: read every user, wallet and account state and print "
+            "what one cycle would do; send and write nothing");
   auto check_cmd = app.add_subcommand(
     "check-config", "Validate the settings and print them, secrets hidden");
   auto migrate_cmd = app.add_subcommand(
@@ -238,5 +246,7 @@ int main(int argc, char** argv) {
   }
   FLOWSYNC_INFO("flowsync starts on {} with {} workers; access node {}",
                 cfg->flow.network, cfg->batching.workers, cfg->flow.access_url);
-  return run_daemon(std::move(*cfg), sync_cmd->parsed() && once);
+  if (plan_cmd->parsed())
+    return run_daemon(std::move(*cfg), true, true);
+  return run_daemon(std::move(*cfg), sync_cmd->parsed() && once, false);
 }

@@ -20,6 +20,11 @@ void stats_state::print(const cycle_summary& summary) const {
                 c.vault_errors, c.balance_checks, c.funding_needed,
                 c.funding_sealed, c.funding_errors, c.skipped, c.pending,
                 c.bad_records, c.scripts, c.transactions);
+  if (c.planned_creations + c.planned_top_ups + c.planned_repairs > 0)
+    FLOWSYNC_INFO("stats: cycle {} would create {} accounts, top up {} and "
+                  "repair {} vaults (dry run: nothing was sent)",
+                  summary.cycle, c.planned_creations, c.planned_top_ups,
+                  c.planned_repairs);
   for (const auto& r : refused)
     FLOWSYNC_WARN("stats: cycle {} refused wallet of user {}: {}",
                   summary.cycle, r.auth_id, r.reason);

@@ -46,9 +46,11 @@ void supervisor_state::spawn_slot(uint32_t slot) {
     addr = stats.address();
     break;
   case writer_slot:
-    writer = spawn_config_writer(
-      sys, config_writer_config{s.output, s.flow.network, s.flow.grpc_host},
-      *keys, cfg.detached);
+    writer =
+      spawn_config_writer(sys,
+                          config_writer_config{s.output, s.flow.network,
+                                               s.flow.grpc_host, cfg.dry_run},
+                          *keys, cfg.detached);
     addr = writer.address();
     break;
   default: {
@@ -60,6 +62,7 @@ void supervisor_state::spawn_slot(uint32_t slot) {
     wc.policy = s.policy;
     wc.batching = s.batching;
     wc.drain_timeout = s.cycle.drain_timeout;
+    wc.dry_run = cfg.dry_run;
     worker_peers peers{limiter, fetcher, stats, writer,
                        caf::actor_cast<supervisor_actor>(self)};
     workers[index] = spawn_wallet_worker(sys, std::move(wc), std::move(peers),

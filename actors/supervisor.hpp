@@ -46,6 +46,8 @@ struct supervisor_config {
   bool detached = true;
   /// Start a cycle at once and then every sync interval.
   bool timer = true;
+  /// Plan only (`flowsync plan`): read everything, send and write nothing.
+  bool dry_run = false;
 };
 
 /// What the supervisor knows of a user during a cycle.
@@ -78,6 +80,11 @@ struct cycle_run {
   /// User records that could not be read in the current sweep.
   int64_t rejected_this_sweep = 0;
   std::string wallet_cursor;
+  /// The wallet rows are read twice: first only to count the rows that
+  /// claim each address, so that rows sharing one are refused wherever
+  /// they fall, before any of them is handed to a worker.
+  bool counting = true;
+  std::unordered_map<std::string, uint32_t> claims;
   /// A page of wallet rows is being read.
   bool reading = false;
   bool wallets_done = false;
@@ -160,6 +167,8 @@ struct supervisor_state {
   void on_user_page(user_page& page);
   void next_wallet_page();
   void on_wallet_page(wallet_page& page);
+  /// Counts the claims of a page in the first read of the wallet rows.
+  void count_claims(const wallet_page& page);
   /// Turns a wallet row into a task or a refusal.
   void take_row(wallet_row& row);
   void insert_missing_rows();

@@ -206,6 +206,8 @@ void supervisor_state::on_wallet_page(wallet_page& page) {
   run->reading = false;
   if (stopping)
     return;
+  if (run->counting)
+    return count_claims(page);
   auto full =
     page.rows.size() >= static_cast<size_t>(cfg.cfg.supabase.wallets_per_page);
   if (!page.rows.empty())
@@ -219,6 +221,27 @@ void supervisor_state::on_wallet_page(wallet_page& page) {
   run->wallets_done = true;
   enqueue({}, true);
   insert_missing_rows();
+}
+
+void supervisor_state::count_claims(const wallet_page& page) {
+  for (const auto& row : page.rows) {
+    // Only rows that take_row serves claim an address.
+    auto user = run->users.find(row.auth_id);
+    if (row.flow_address.empty() || user == run->users.end()
+        || user->second.deleted
+        || (user->second.anonymous && !cfg.cfg.policy.include_anonymous))
+      continue;
+    ++run->claims[address_key(row.flow_address)];
+  }
+  auto full =
+    page.rows.size() >= static_cast<size_t>(cfg.cfg.supabase.wallets_per_page);
+  if (full) {
+    run->wallet_cursor = page.rows.back().auth_id;
+    return next_wallet_page();
+  }
+  run->counting = false;
+  run->wallet_cursor.clear();
+  next_wallet_page();
 }
 
 void supervisor_state::take_row(wallet_row& row) {
@@ -251,6 +274,18 @@ void supervisor_state::take_row(wallet_row& row) {
   if (!task.address.empty()) {
     auto key = address_key(task.address);
     task.top_ups_today = run->top_ups_today[key];
+    if (auto claims = run->claims.find(key);
+        claims != run->claims.end() && claims->second > 1) {
+      // Two rows claim one account: neither is served.
+      if (run->shared.insert(task.auth_id).second)
+        FLOWSYNC_WARN("supervisor refuses the wallet of user {}: another "
+                      "wallet row claims address {}",
+                      task.auth_id, key);
+      ++run->counters.total;
+      ++run->counters.corrupted;
+      return;
+    }
+    // A row rewritten since the count can still meet an earlier claim here.
     auto [first, fresh] = run->addresses.emplace(key, task.auth_id);
     if (!fresh) {
       // Two rows claim one account: neither is served. Each is named here,
@@ -286,6 +321,14 @@ void supervisor_state::insert_missing_rows() {
         && (!flags.anonymous || cfg.cfg.policy.include_anonymous))
       missing.push_back(id);
   if (missing.empty()) {
+    run->rows_inserted = true;
+    return maybe_end_cycle();
+  }
+  if (cfg.dry_run) {
+    // A plan writes nothing: these users would get a row and an account.
+    run->counters.total += missing.size();
+    run->counters.planned_creations += missing.size();
+    run->counters.pending += missing.size();
     run->rows_inserted = true;
     return maybe_end_cycle();
   }

@@ -164,18 +164,23 @@ void wallet_worker_state::update_ledger(const std::string& tx_id,
 void wallet_worker_state::settle(std::vector<ledger_update> changes) {
   if (changes.empty())
     return;
-  auto index = cfg.index;
   auto tx_id = changes.front().tx_id;
+  ++settling;
   self
     ->request(peers.fetcher, fetcher_timeout, atom::ledger::value,
               atom::update::value, ledger_updates{std::move(changes)})
-    .then([](bool) {},
-          [index, tx_id](const caf::error& err) {
-            FLOWSYNC_WARN("wallet-worker-{} could not update the ledger of "
-                          "transaction {} ({}); the next cycle's recovery "
-                          "will",
-                          index, tx_id, describe(err));
-          });
+    .then(
+      [this](bool) {
+        --settling;
+        check_drained();
+      },
+      [this, tx_id](const caf::error& err) {
+        FLOWSYNC_WARN("wallet-worker-{} could not update the ledger of "
+                      "transaction {} ({}); the next cycle's recovery will",
+                      cfg.index, tx_id, describe(err));
+        --settling;
+        check_drained();
+      });
 }
 
 // -- batches ------------------------------------------------------------------
@@ -223,6 +228,9 @@ void wallet_worker_state::advance() {
     j.phase = batch_phase::done;
   switch (j.phase) {
   case batch_phase::recover:
+    // A plan resolves nothing: wallets with open transactions stay pending.
+    if (cfg.dry_run)
+      j.open_txs.clear();
     if (j.open_txs.empty()) {
       j.phase = batch_phase::check;
       return advance();
@@ -235,6 +243,8 @@ void wallet_worker_state::advance() {
     }
     return check_next();
   case batch_phase::fund_top_ups:
+    if (cfg.dry_run)
+      return count_plans();
     return fund_top_ups();
   case batch_phase::keys:
     return prepare_keys();
@@ -263,7 +273,8 @@ void wallet_worker_state::finish_batch() {
 }
 
 void wallet_worker_state::check_drained() {
-  if (!draining || !drain_promise || in_flight || !queue.empty())
+  if (!draining || !drain_promise || in_flight || !queue.empty()
+      || settling > 0)
     return;
   drain_promise->deliver(true);
   drain_promise.reset();
@@ -552,6 +563,21 @@ void wallet_worker_state::on_states(const std::vector<wallet_task>& chunk,
 }
 
 // -- money --------------------------------------------------------------------
+
+void wallet_worker_state::count_plans() {
+  auto& j = job();
+  auto& counters = j.report.counters;
+  counters.planned_top_ups += j.top_ups.size();
+  counters.planned_creations += j.create.size();
+  for (const auto& t : j.txs)
+    if (t.kind == tx_kind::setup_vault)
+      ++counters.planned_repairs;
+  j.top_ups.clear();
+  j.create.clear();
+  j.txs.clear();
+  j.phase = batch_phase::done;
+  advance();
+}
 
 void wallet_worker_state::fund_top_ups() {
   auto& j = job();

@@ -45,6 +45,8 @@ struct wallet_worker_config {
   /// FLOW a new account starts with, paid by the creator besides funding.
   ufix64 account_creation_cost = ufix64::from_units(100'000);
   std::chrono::seconds drain_timeout{60};
+  /// Read and plan only: count what would be sent, send and write nothing.
+  bool dry_run = false;
 };
 
 /// The actors a worker talks to.
@@ -139,6 +141,9 @@ struct wallet_worker_state {
   std::deque<batch_job> queue;
   bool draining = false;
   std::optional<caf::typed_response_promise<bool>> drain_promise;
+  /// Ledger writes not answered yet: a drain waits for them, or a stop
+  /// would leave the ledger of a finished transaction open.
+  size_t settling = 0;
   std::optional<tx_job> in_flight;
   std::mt19937 rng{std::random_device{}()};
   /// The step to run again on a retry, what to do when it fails for good,
@@ -201,6 +206,8 @@ struct wallet_worker_state {
 
   // -- money ----------------------------------------------------------------
 
+  /// Counts what the batch would send, in a dry run, and ends it.
+  void count_plans();
   void fund_top_ups();
   void prepare_keys();
   void fund_creations();

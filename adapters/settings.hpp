@@ -42,13 +42,13 @@ constexpr uint64_t default_daily_budget_units = 10'000'000'000;
 /// FLOW the service account keeps at least; below it nothing is spent (1.0).
 constexpr uint64_t default_service_floor_units = 100'000'000;
 /// Wallets whose state one script reads at first; it adapts on errors.
-constexpr uint32_t default_state_batch = 200;
+constexpr uint32_t default_state_batch = 400;
 /// Accounts one creation transaction creates.
 constexpr uint32_t default_create_batch = 20;
 /// Recipients one top-up transaction pays.
 constexpr uint32_t default_top_up_batch = 100;
 /// Wallets the supervisor hands a worker at once.
-constexpr uint32_t default_dispatch_batch = 200;
+constexpr uint32_t default_dispatch_batch = 400;
 /// Wallet workers, each with its own proposal key.
 constexpr uint32_t default_workers = 3;
 /// Public access-node limits per client IP.

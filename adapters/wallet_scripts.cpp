@@ -40,82 +40,26 @@ failure shape_error(const std::string& what) {
                       "the state script answered in an unknown shape: " + what);
 }
 
-/// Reads a Bool field of a struct.
-result<bool> bool_field(const cvalue& item, std::string_view name) {
-  auto field = item.field(name);
-  if (field == nullptr)
-    return shape_error("no field " + std::string{name});
-  return field->as_bool();
+/// A field of the report that must be an array of `expected` elements.
+result<const std::vector<cvalue>*>
+array_field(const cvalue& report, std::string_view name, size_t expected) {
+  auto field = report.field(name);
+  if (field == nullptr || field->kind() != ckind::array)
+    return shape_error("no array " + std::string{name});
+  if (field->elements().size() != expected)
+    return shape_error(std::string{name} + " holds "
+                       + std::to_string(field->elements().size())
+                       + " entries, not " + std::to_string(expected));
+  return &field->elements();
 }
 
-result<ufix64> ufix64_field(const cvalue& item, std::string_view name) {
-  auto field = item.field(name);
-  if (field == nullptr)
-    return shape_error("no field " + std::string{name});
-  return field->as_ufix64();
-}
-
-result<uint64_t> uint64_field(const cvalue& item, std::string_view name) {
-  auto field = item.field(name);
-  if (field == nullptr)
-    return shape_error("no field " + std::string{name});
-  return field->as_uint64();
-}
-
-result<token_state> parse_token(const cvalue& item) {
-  token_state out;
-  auto vault = bool_field(item, "vault");
-  auto receiver = bool_field(item, "receiver");
-  auto balance_cap = bool_field(item, "balanceCap");
-  auto balance = ufix64_field(item, "balance");
-  if (!vault || !receiver || !balance_cap || !balance)
-    return shape_error("a token state lacks vault, receiver, balanceCap or "
-                       "balance");
-  out.vault = *vault;
-  out.receiver = *receiver;
-  out.balance_cap = *balance_cap;
-  out.balance = *balance;
-  return out;
-}
-
-result<wallet_state> parse_wallet(const cvalue& item, size_t token_count) {
-  if (item.kind() != ckind::composite)
-    return shape_error("an entry is not a struct");
-  wallet_state out;
-  auto addr = item.field("address");
-  if (addr == nullptr)
-    return shape_error("no field address");
-  auto parsed_addr = addr->as_address();
-  auto exists = bool_field(item, "exists");
-  auto key_valid = bool_field(item, "keyValid");
-  auto balance = ufix64_field(item, "flowBalance");
-  auto available = ufix64_field(item, "availableBalance");
-  auto used = uint64_field(item, "storageUsed");
-  auto capacity = uint64_field(item, "storageCapacity");
-  auto receiver = bool_field(item, "flowReceiver");
-  if (!parsed_addr || !exists || !key_valid || !balance || !available || !used
-      || !capacity || !receiver)
-    return shape_error("a wallet state lacks a field or has a wrong type");
-  out.addr = *parsed_addr;
-  out.exists = *exists;
-  out.key_valid = *key_valid;
-  out.flow_balance = *balance;
-  out.available_balance = *available;
-  out.storage_used = *used;
-  out.storage_capacity = *capacity;
-  out.flow_receiver = *receiver;
-  auto tokens = item.field("tokens");
-  if (tokens == nullptr || tokens->kind() != ckind::array
-      || tokens->elements().size() != token_count)
-    return shape_error("a wallet state has the wrong number of tokens");
-  for (const auto& token : tokens->elements()) {
-    auto parsed = parse_token(token);
-    if (!parsed)
-      return parsed.error();
-    out.tokens.push_back(*parsed);
-  }
-  return out;
-}
+/// Flag bits of the report, as cadence/scripts/wallet_state.cdc sets them.
+constexpr uint64_t exists_bit = 1;
+constexpr uint64_t key_valid_bit = 2;
+constexpr uint64_t flow_receiver_bit = 4;
+constexpr uint64_t vault_bit = 1;
+constexpr uint64_t receiver_bit = 2;
+constexpr uint64_t balance_cap_bit = 4;
 
 result<void> sign_with(transaction& tx, const signer_ref& signer,
                        bool envelope) {
@@ -151,18 +95,42 @@ wallet_state_arguments(const std::vector<address>& addresses,
 
 result<std::vector<wallet_state>>
 parse_wallet_states(const cvalue& value, size_t expected, size_t token_count) {
-  if (value.kind() != ckind::array)
-    return shape_error("not an array");
-  if (value.elements().size() != expected)
-    return shape_error("expected " + std::to_string(expected) + " wallets, got "
-                       + std::to_string(value.elements().size()));
-  std::vector<wallet_state> out;
-  out.reserve(expected);
-  for (const auto& item : value.elements()) {
-    auto parsed = parse_wallet(item, token_count);
-    if (!parsed)
-      return parsed.error();
-    out.push_back(std::move(*parsed));
+  if (value.kind() != ckind::composite)
+    return shape_error("not a report struct");
+  auto flags = array_field(value, "flags", expected);
+  auto balances = array_field(value, "flowBalances", expected);
+  auto storage = array_field(value, "storageUsed", expected);
+  auto token_flags = array_field(value, "tokenFlags", expected * token_count);
+  auto token_balances =
+    array_field(value, "tokenBalances", expected * token_count);
+  for (const auto* res :
+       {&flags, &balances, &storage, &token_flags, &token_balances})
+    if (!*res)
+      return res->error();
+
+  std::vector<wallet_state> out(expected);
+  for (size_t i = 0; i < expected; ++i) {
+    auto bits = (**flags)[i].as_uint64();
+    auto balance = (**balances)[i].as_ufix64();
+    auto used = (**storage)[i].as_uint64();
+    if (!bits || !balance || !used)
+      return shape_error("a wallet entry has a wrong type");
+    auto& w = out[i];
+    w.exists = (*bits & exists_bit) != 0;
+    w.key_valid = (*bits & key_valid_bit) != 0;
+    w.flow_receiver = (*bits & flow_receiver_bit) != 0;
+    w.flow_balance = *balance;
+    w.storage_used = *used;
+    for (size_t t = 0; t < token_count; ++t) {
+      auto k = i * token_count + t;
+      auto token_bits = (**token_flags)[k].as_uint64();
+      auto token_balance = (**token_balances)[k].as_ufix64();
+      if (!token_bits || !token_balance)
+        return shape_error("a token entry has a wrong type");
+      w.tokens.push_back(
+        {(*token_bits & vault_bit) != 0, (*token_bits & receiver_bit) != 0,
+         (*token_bits & balance_cap_bit) != 0, *token_balance});
+    }
   }
   return out;
 }

@@ -45,15 +45,12 @@ struct token_state {
 
 /// One wallet as the state script reports it.
 struct wallet_state {
-  address addr;
   /// An account lives at the address.
   bool exists = false;
   /// The key the database holds is an unrevoked full-weight key there.
   bool key_valid = false;
   ufix64 flow_balance;
-  ufix64 available_balance;
   uint64_t storage_used = 0;
-  uint64_t storage_capacity = 0;
   /// The FLOW receiver capability is published (top-ups can land).
   bool flow_receiver = false;
   /// One per configured token, in order.
@@ -71,8 +68,9 @@ wallet_state_arguments(const std::vector<address>& addresses,
                        const std::vector<std::string>& public_keys,
                        const std::vector<token_ref>& tokens);
 
-/// Parses the state script's answer; fails unless it holds exactly
-/// `expected` wallets with `token_count` tokens each, in a known shape.
+/// Parses the state script's report (flat arrays, in the order of the
+/// addresses given); fails unless it holds exactly `expected` wallets with
+/// `token_count` tokens each.
 result<std::vector<wallet_state>>
 parse_wallet_states(const cvalue& value, size_t expected, size_t token_count);
 

@@ -22,6 +22,9 @@ cycle_counters& cycle_counters::operator+=(const cycle_counters& other) {
   bad_records += other.bad_records;
   scripts += other.scripts;
   transactions += other.transactions;
+  planned_creations += other.planned_creations;
+  planned_top_ups += other.planned_top_ups;
+  planned_repairs += other.planned_repairs;
   return *this;
 }
 
@@ -30,11 +33,13 @@ std::string to_string(const cycle_counters& x) {
     "total={} synced={} corrupted={} created={} creation_errors={} "
     "vaults_created={} vaults_present={} vault_errors={} balance_checks={} "
     "funding_needed={} funding_sealed={} funding_errors={} skipped={} "
-    "pending={} bad_records={} scripts={} transactions={}",
+    "pending={} bad_records={} scripts={} transactions={} "
+    "planned_creations={} planned_top_ups={} planned_repairs={}",
     x.total, x.synced, x.corrupted, x.created, x.creation_errors,
     x.vaults_created, x.vaults_present, x.vault_errors, x.balance_checks,
     x.funding_needed, x.funding_sealed, x.funding_errors, x.skipped, x.pending,
-    x.bad_records, x.scripts, x.transactions);
+    x.bad_records, x.scripts, x.transactions, x.planned_creations,
+    x.planned_top_ups, x.planned_repairs);
 }
 
 } // namespace flowsync

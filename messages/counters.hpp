@@ -35,6 +35,10 @@ struct cycle_counters {
   /// Requests sent to the access node.
   uint64_t scripts = 0;
   uint64_t transactions = 0;
+  /// What a dry run (`flowsync plan`) would have done.
+  uint64_t planned_creations = 0;
+  uint64_t planned_top_ups = 0;
+  uint64_t planned_repairs = 0;
 
   cycle_counters& operator+=(const cycle_counters& other);
 };
@@ -48,7 +52,8 @@ typename Inspector::result_type inspect(Inspector& f, cycle_counters& x) {
            x.corrupted, x.created, x.creation_errors, x.vaults_created,
            x.vaults_present, x.vault_errors, x.balance_checks, x.funding_needed,
            x.funding_sealed, x.funding_errors, x.skipped, x.pending,
-           x.bad_records, x.scripts, x.transactions);
+           x.bad_records, x.scripts, x.transactions, x.planned_creations,
+           x.planned_top_ups, x.planned_repairs);
 }
 
 /// What one cycle ended with.

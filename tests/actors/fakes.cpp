@@ -55,24 +55,29 @@ flow_settings test_flow_settings(const private_key& service_key) {
   return s;
 }
 
-cvalue wallet_state_value(const address& addr, const chain_wallet& state) {
-  auto token =
-    cvalue::make_composite("Struct", "s.0.TokenState",
-                           {{"vault", cvalue::make_bool(state.vault)},
-                            {"receiver", cvalue::make_bool(state.vault)},
-                            {"balanceCap", cvalue::make_bool(state.vault)},
-                            {"balance", cvalue::make_ufix64(ufix64{})}});
+cvalue wallet_report_value(const std::vector<chain_wallet>& wallets) {
+  // The flat arrays of cadence/scripts/wallet_state.cdc, one token.
+  std::vector<cvalue> flags;
+  std::vector<cvalue> balances;
+  std::vector<cvalue> storage;
+  std::vector<cvalue> token_flags;
+  std::vector<cvalue> token_balances;
+  for (const auto& w : wallets) {
+    uint64_t bits =
+      (w.exists ? 1 : 0) | (w.key_valid ? 2 : 0) | (w.flow_receiver ? 4 : 0);
+    flags.push_back(cvalue::make_integer("UInt8", std::to_string(bits)));
+    balances.push_back(cvalue::make_ufix64(w.balance));
+    storage.push_back(cvalue::make_uint64(1000));
+    token_flags.push_back(cvalue::make_integer("UInt8", w.vault ? "7" : "0"));
+    token_balances.push_back(cvalue::make_ufix64(ufix64{}));
+  }
   return cvalue::make_composite(
-    "Struct", "s.0.WalletState",
-    {{"address", cvalue::make_address(addr)},
-     {"exists", cvalue::make_bool(state.exists)},
-     {"keyValid", cvalue::make_bool(state.key_valid)},
-     {"flowBalance", cvalue::make_ufix64(state.balance)},
-     {"availableBalance", cvalue::make_ufix64(state.balance)},
-     {"storageUsed", cvalue::make_uint64(1000)},
-     {"storageCapacity", cvalue::make_uint64(100000)},
-     {"flowReceiver", cvalue::make_bool(state.flow_receiver)},
-     {"tokens", cvalue::make_array({token})}});
+    "Struct", "s.0.Report",
+    {{"flags", cvalue::make_array(std::move(flags))},
+     {"flowBalances", cvalue::make_array(std::move(balances))},
+     {"storageUsed", cvalue::make_array(std::move(storage))},
+     {"tokenFlags", cvalue::make_array(std::move(token_flags))},
+     {"tokenBalances", cvalue::make_array(std::move(token_balances))}});
 }
 
 std::vector<address> script_addresses(const std::vector<cvalue>& arguments) {
@@ -135,7 +140,7 @@ fake_flow::fake_flow(std::shared_ptr<journal> log) : log_(std::move(log)) {
 }
 
 result<cvalue> fake_flow::healthy_states(const std::vector<cvalue>& args) {
-  std::vector<cvalue> items;
+  std::vector<chain_wallet> items;
   auto addresses = script_addresses(args);
   for (size_t i = 0; i < addresses.size(); ++i) {
     auto known = chain.find(addresses[i].hex());
@@ -145,9 +150,9 @@ result<cvalue> fake_flow::healthy_states(const std::vector<cvalue>& args) {
         && i < args[1].elements().size())
       state.key_valid = args[1].elements()[i].as_string()
                         && *args[1].elements()[i].as_string() == holder->second;
-    items.push_back(wallet_state_value(addresses[i], state));
+    items.push_back(state);
   }
-  return cvalue::make_array(std::move(items));
+  return wallet_report_value(items);
 }
 
 result<account_info> fake_flow::known_account(const address& addr) {

@@ -44,8 +44,8 @@ struct chain_wallet {
   bool vault = true;
 };
 
-/// The state script's answer for one address, as JSON-Cadence.
-cvalue wallet_state_value(const address& addr, const chain_wallet& state);
+/// The state script's report on these wallets, as JSON-Cadence.
+cvalue wallet_report_value(const std::vector<chain_wallet>& wallets);
 
 /// The addresses of a state script call: its first argument.
 std::vector<address> script_addresses(const std::vector<cvalue>& arguments);

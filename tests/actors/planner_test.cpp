@@ -29,7 +29,6 @@ struct planner_fixture {
 
   static wallet_state healthy_state() {
     wallet_state s;
-    s.addr = *address::parse("01cf0e2f2f715450");
     s.exists = true;
     s.key_valid = true;
     s.flow_balance = *ufix64::parse("0.101");

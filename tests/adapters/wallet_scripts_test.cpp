@@ -7,56 +7,65 @@ using namespace flowsync;
 
 namespace {
 
-cvalue token(bool vault, bool receiver, bool balance_cap) {
-  return cvalue::make_composite(
-    "Struct", "s.0.TokenState",
-    {{"vault", cvalue::make_bool(vault)},
-     {"receiver", cvalue::make_bool(receiver)},
-     {"balanceCap", cvalue::make_bool(balance_cap)},
-     {"balance", cvalue::make_ufix64(*ufix64::parse("1.5"))}});
+cvalue uint8s(std::vector<int> values) {
+  std::vector<cvalue> out;
+  for (auto v : values)
+    out.push_back(cvalue::make_integer("UInt8", std::to_string(v)));
+  return cvalue::make_array(std::move(out));
 }
 
-cvalue wallet(const char* addr, bool key_valid, const char* balance) {
+cvalue fixes(std::vector<const char*> values) {
+  std::vector<cvalue> out;
+  for (auto v : values)
+    out.push_back(cvalue::make_ufix64(*ufix64::parse(v)));
+  return cvalue::make_array(std::move(out));
+}
+
+/// A report as the state script answers it, with extra fields the parser
+/// must ignore.
+cvalue report(cvalue flags, cvalue balances, cvalue token_flags) {
+  auto n = flags.elements().size();
+  std::vector<cvalue> used(n, cvalue::make_uint64(1569));
+  std::vector<cvalue> token_balances(token_flags.elements().size(),
+                                     cvalue::make_ufix64(ufix64{}));
   return cvalue::make_composite(
-    "Struct", "s.0.WalletState",
-    {{"address", cvalue::make_address(*address::parse(addr))},
-     {"exists", cvalue::make_bool(true)},
-     {"keyValid", cvalue::make_bool(key_valid)},
-     {"flowBalance", cvalue::make_ufix64(*ufix64::parse(balance))},
-     {"availableBalance", cvalue::make_ufix64(*ufix64::parse(balance))},
-     {"storageUsed", cvalue::make_uint64(1000)},
-     {"storageCapacity", cvalue::make_uint64(100000)},
-     {"flowReceiver", cvalue::make_bool(true)},
-     {"tokens", cvalue::make_array({token(true, true, false)})},
+    "Struct", "s.0.Report",
+    {{"flags", std::move(flags)},
+     {"flowBalances", std::move(balances)},
+     {"storageUsed", cvalue::make_array(std::move(used))},
+     {"tokenFlags", std::move(token_flags)},
+     {"tokenBalances", cvalue::make_array(std::move(token_balances))},
      {"somethingNew", cvalue::make_string("ignored")}});
 }
 
 } // namespace
 
-TEST_CASE("the state script's answer is read wallet by wallet") {
-  auto answer =
-    cvalue::make_array({wallet("01cf0e2f2f715450", true, "0.07499999"),
-                        wallet("179b6b1cb6755e31", false, "1.0")});
-  auto states = parse_wallet_states(answer, 2, 1);
+TEST_CASE("the state script's report is read wallet by wallet") {
+  auto answer = report(uint8s({7, 5, 0}), fixes({"0.07499999", "1.0", "0.0"}),
+                       uint8s({3, 7, 0}));
+  auto states = parse_wallet_states(answer, 3, 1);
   REQUIRE(states);
-  CHECK((*states)[0].addr.hex() == "01cf0e2f2f715450");
+  CHECK((*states)[0].exists);
   CHECK((*states)[0].key_valid);
+  CHECK((*states)[0].flow_receiver);
   CHECK((*states)[0].flow_balance == *ufix64::parse("0.07499999"));
   CHECK((*states)[0].tokens[0].vault);
+  CHECK((*states)[0].tokens[0].receiver);
+  CHECK_FALSE((*states)[0].tokens[0].balance_cap);
   CHECK_FALSE((*states)[0].tokens[0].healthy());
   CHECK_FALSE((*states)[1].key_valid);
-  CHECK((*states)[1].storage_capacity == 100000);
+  CHECK((*states)[1].tokens[0].healthy());
+  CHECK_FALSE((*states)[2].exists);
+  CHECK((*states)[2].storage_used == 1569);
 }
 
-TEST_CASE("an answer of the wrong size or shape is refused") {
-  auto answer = cvalue::make_array({wallet("01cf0e2f2f715450", true, "1.0")});
+TEST_CASE("a report of the wrong size or shape is refused") {
+  auto answer = report(uint8s({7}), fixes({"1.0"}), uint8s({7}));
   CHECK_FALSE(parse_wallet_states(answer, 2, 1));
   CHECK_FALSE(parse_wallet_states(answer, 1, 2));
   CHECK_FALSE(parse_wallet_states(cvalue::make_string("x"), 1, 1));
-  auto partial = cvalue::make_array({cvalue::make_composite(
-    "Struct", "s.0.WalletState",
-    {{"address", cvalue::make_address(*address::parse("0x1"))}})});
-  auto res = parse_wallet_states(partial, 1, 1);
+  auto wrong_type = report(uint8s({7}), uint8s({1}), uint8s({7}));
+  auto res = parse_wallet_states(wrong_type, 1, 1);
   REQUIRE_FALSE(res);
   CHECK(res.error().code == ec::parse_error);
 }

@@ -97,8 +97,10 @@ TEST_CASE("sixty users are provisioned in one cycle and a second cycle sends "
     keys.push_back(w.public_key);
   }
 
-  for (const auto& state : read_states(addresses, keys)) {
-    CAPTURE(state.addr.hex());
+  auto states = read_states(addresses, keys);
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& state = states[i];
+    CAPTURE(addresses[i].hex());
     CHECK(state.key_valid);
     REQUIRE(state.tokens.size() == 1);
     CHECK(state.tokens[0].vault);
