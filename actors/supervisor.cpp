@@ -260,6 +260,7 @@ void supervisor_state::shutdown() {
     run->complete = false;
     run->ready.clear();
     run->filling.clear();
+    run->creating.clear();
   }
   auto pending = std::make_shared<size_t>(workers.size());
   auto timeout = cfg.cfg.cycle.drain_timeout + std::chrono::seconds{10};

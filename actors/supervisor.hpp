@@ -27,6 +27,8 @@ namespace flowsync {
 
 /// Batches a worker may hold at once: one in work, one waiting.
 constexpr size_t batches_per_worker = 2;
+/// Creation transactions per batch of wallets to create.
+constexpr size_t creations_per_batch = 2;
 /// Sign-ups looked at per look (the newest page of Auth users).
 constexpr int signup_page_size = 50;
 /// Full sweeps of the Auth users per cycle, when the count keeps moving.
@@ -89,7 +91,9 @@ struct cycle_run {
   bool reading = false;
   bool wallets_done = false;
   bool rows_inserted = false;
+  /// Wallets gathering into the next batch: with accounts, and to create.
   std::vector<wallet_task> filling;
+  std::vector<wallet_task> creating;
   std::deque<wallet_batch> ready;
   uint64_t next_batch = 0;
   size_t batches_out = 0;
@@ -173,6 +177,8 @@ struct supervisor_state {
   void take_row(wallet_row& row);
   void insert_missing_rows();
   void enqueue(wallet_task task, bool flush);
+  /// Moves a full buffer (any, when flushing) into a ready batch.
+  bool seal_batch(std::vector<wallet_task>& buffer, size_t size, bool flush);
   void dispatch();
   void on_batch_done(size_t worker, const batch_report& report);
   void maybe_end_cycle();

@@ -361,18 +361,31 @@ void supervisor_state::insert_missing_rows() {
 // -- batches ------------------------------------------------------------------
 
 void supervisor_state::enqueue(wallet_task task, bool flush) {
-  if (!task.auth_id.empty())
-    run->filling.push_back(std::move(task));
-  auto size = static_cast<size_t>(cfg.cfg.batching.dispatch_batch);
-  if (run->filling.empty() || (!flush && run->filling.size() < size))
-    return;
+  if (!task.auth_id.empty()) {
+    // Accounts to create go out in small batches of a few transactions, so
+    // that every worker (each with its own proposal key) creates in
+    // parallel; the rest in large ones, one state script each.
+    auto creates = task.address.empty() && task.open_entries.empty();
+    (creates ? run->creating : run->filling).push_back(std::move(task));
+  }
+  auto creating_size =
+    static_cast<size_t>(cfg.cfg.batching.create_batch) * creations_per_batch;
+  if (seal_batch(run->filling, cfg.cfg.batching.dispatch_batch, flush)
+      | seal_batch(run->creating, creating_size, flush))
+    dispatch();
+}
+
+bool supervisor_state::seal_batch(std::vector<wallet_task>& buffer, size_t size,
+                                  bool flush) {
+  if (buffer.empty() || (!flush && buffer.size() < size))
+    return false;
   wallet_batch batch;
   batch.cycle = run->id;
   batch.id = ++run->next_batch;
-  batch.wallets = std::move(run->filling);
-  run->filling.clear();
+  batch.wallets = std::move(buffer);
+  buffer.clear();
   run->ready.push_back(std::move(batch));
-  dispatch();
+  return true;
 }
 
 void supervisor_state::dispatch() {
@@ -436,8 +449,8 @@ void supervisor_state::on_batch_done(size_t worker, const batch_report&) {
 
 void supervisor_state::maybe_end_cycle() {
   if (!run || stopping || !run->wallets_done || run->reading
-      || !run->rows_inserted || !run->filling.empty() || !run->ready.empty()
-      || run->batches_out > 0)
+      || !run->rows_inserted || !run->filling.empty() || !run->creating.empty()
+      || !run->ready.empty() || run->batches_out > 0)
     return;
   end_cycle();
 }
@@ -489,6 +502,7 @@ void supervisor_state::abort_cycle(const std::string& why) {
   run->wallets_done = true;
   run->rows_inserted = true;
   run->filling.clear();
+  run->creating.clear();
   run->ready.clear();
   maybe_end_cycle();
 }

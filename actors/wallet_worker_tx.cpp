@@ -37,6 +37,9 @@ const char* describe(tx_kind kind) {
   return "transaction";
 }
 
+/// The first look at a transaction just sent.
+constexpr std::chrono::milliseconds first_poll_delay{30};
+
 /// The Flow error code of a sequence number mismatch.
 constexpr int sequence_mismatch_code = 1007;
 
@@ -255,7 +258,12 @@ void wallet_worker_state::send_in_flight() {
         update_ledger(t.id, "", ledger_status::sent, 0, "");
         FLOWSYNC_DEBUG("wallet-worker-{} sent {} {} for {} wallets", cfg.index,
                        describe(t.kind), t.id, t.wallets.size());
-        self->delayed_send(self, cfg.flow.poll_interval, atom::poll::value);
+        // A node that mines at once (the emulator) has a result in a few
+        // milliseconds: look early once, then at the configured pace.
+        self->delayed_send(self,
+                           std::min<std::chrono::milliseconds>(
+                             cfg.flow.poll_interval, first_poll_delay),
+                           atom::poll::value);
       });
     },
     [this](const failure& f) {

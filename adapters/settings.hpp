@@ -23,8 +23,9 @@ namespace flowsync {
 constexpr std::chrono::seconds default_sync_interval{300};
 /// Seconds between looks at the newest sign-ups, between cycles.
 constexpr std::chrono::seconds default_signup_poll{3};
-/// Auth users per page; the Auth API sets no cap, its default is 50.
-constexpr int default_users_per_page = 200;
+/// Auth users per page; the Auth API sets no cap (its own default is 50):
+/// large pages keep the sweep of a big project to a few requests.
+constexpr int default_users_per_page = 1000;
 /// Wallet rows per page; at or below PostgREST's default max rows (1000).
 constexpr int default_wallets_per_page = 1000;
 /// How many times a failed Supabase call is tried again before it fails.

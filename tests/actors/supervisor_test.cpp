@@ -246,6 +246,32 @@ TEST_CASE_FIXTURE(supervisor_fixture,
 }
 
 TEST_CASE_FIXTURE(supervisor_fixture,
+                  "two rows sharing an address are both refused even in "
+                  "different batches") {
+  cfg.batching.dispatch_batch = 1;
+  cfg.supabase.wallets_per_page = 2;
+  // Users 1 and 4 are read on different pages and batched apart; the
+  // account they claim is low on FLOW, so serving either would pay.
+  account_row(1, addr(7));
+  account_row(2, addr(2));
+  account_row(3, addr(3));
+  account_row(4, addr(7));
+  chain_wallet low;
+  low.balance = *ufix64::parse("0.01");
+  flow->chain[addr(7)] = low;
+  db->user_pages = {page_of({4, 3}, 4, 2), page_of({2, 1}, 4, 0)};
+
+  auto summary = once();
+
+  CHECK(std::count(checked.begin(), checked.end(), addr(7)) == 0);
+  CHECK(log->count("flow send") == 0);
+  CHECK(summary.counters.total == 4);
+  CHECK(summary.counters.corrupted == 2);
+  CHECK(summary.counters.synced == 2);
+  CHECK(listed() == std::set<std::string>{user(2), user(3)});
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
                   "the spend grant respects the floor and the daily budget") {
   cfg.policy.service_floor = *ufix64::parse("1.0");
   cfg.policy.daily_budget = *ufix64::parse("0.5");
