@@ -122,28 +122,46 @@ as $$
 $$;
 
 -- The outcome of ledger rows: all rows of a transaction when auth_id is
--- null, else that user's row. Answers how many rows it changed.
+-- null, else that user's row. A status only moves forward (signed, then
+-- sent, then a final one), so an update that arrives late, such as a
+-- retried 'sent' landing after 'sealed', changes nothing; a final row only
+-- gains the address it lacked. Answers how many rows the input names, so
+-- that zero means no such ledger row.
 create or replace function public.flowsync_settle_ledger(rows jsonb)
 returns integer
 language sql
 security invoker
 as $$
   with input as (
-    select *
+    select r.*,
+           case r.status when 'signed' then 0 when 'sent' then 1 else 2 end
+             as step
       from jsonb_to_recordset(rows)
         as r(tx_id text, auth_id uuid, status text, error_code integer,
              address text)
+  ), named as (
+    select l.id, i.status, i.error_code, i.address, i.step,
+           case l.status when 'signed' then 0 when 'sent' then 1 else 2 end
+             as was
+      from public.flowsync_ledger l
+      join input i
+        on l.tx_id = i.tx_id
+       and (i.auth_id is null or l.auth_id = i.auth_id)
   ), changed as (
     update public.flowsync_ledger l
-       set status = i.status,
-           error_code = coalesce(i.error_code, 0),
-           address = coalesce(nullif(i.address, ''), l.address)
-      from input i
-     where l.tx_id = i.tx_id
-       and (i.auth_id is null or l.auth_id = i.auth_id)
+       set status = case when n.step > n.was then n.status else l.status end,
+           error_code = case when n.step > n.was
+                             then coalesce(n.error_code, 0)
+                             else l.error_code end,
+           address = coalesce(l.address, nullif(n.address, ''))
+      from named n
+     where l.id = n.id
+       and (n.step > n.was
+            or (n.status = l.status and l.address is null
+                and coalesce(n.address, '') <> ''))
     returning 1
   )
-  select count(*)::integer from changed;
+  select count(*)::integer from named;
 $$;
 
 alter table public.flowsync_ledger enable row level security;

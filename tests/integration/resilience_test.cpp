@@ -144,6 +144,15 @@ void check_one_account_each(database& db, const std::vector<std::string>& users,
     creations[row[0]] = row[1];
   for (const auto& id : users) {
     CAPTURE(id);
+    // Every ledger row of the user, to tell a missing row from a wrong one.
+    std::string rows;
+    for (const auto& row :
+         db.query("select kind || ' ' || status || ' ' || tx_id || ' ' || "
+                  "coalesce(address, '-') from public.flowsync_ledger "
+                  "where auth_id = $1::uuid order by id",
+                  {id}))
+      rows += row[0] + "\n";
+    CAPTURE(rows);
     REQUIRE(accounts[id].size() == 1);
     CHECK(accounts[id].front() == wallet_of(db, id).address);
     CHECK(creations[id] == "1");

@@ -803,6 +803,16 @@ TEST_SUITE("supabase stand-in") {
     REQUIRE(closed);
     CHECK(std::none_of(closed->begin(), closed->end(),
                        [&](auto& e) { return e.auth_id == id; }));
+    // A late 'sent' (a retried request landing after the outcome) or a
+    // second outcome leaves the row as it was, without an error.
+    CHECK(api->settle_ledger({{entry.tx_id, "", ledger_status::sent, 0, ""}}));
+    CHECK(
+      api->settle_ledger({{entry.tx_id, id, ledger_status::failed, 1101, ""}}));
+    database db{sb.pg_url};
+    auto kept = db.run("select status || ' ' || error_code from "
+                       "public.flowsync_ledger where tx_id = $1",
+                       {entry.tx_id});
+    CHECK(kept == "sealed 0");
     auto missing = api->settle_ledger(
       {{std::string(64, 'e'), id, ledger_status::failed, 1101, ""}});
     REQUIRE_FALSE(missing);
