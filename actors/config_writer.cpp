@@ -105,7 +105,9 @@ config_writer_state::ensure_key_file(const std::string& auth_id, entry& e) {
     return key_file::in_place;
   }
   // The Flow CLI does not trim: the file holds the hex key and nothing else.
-  auto res = write_file_atomically(path, key->reveal(), key_file_mode, false);
+  // Made durable with the rest of the flush's key files, before the
+  // configuration that names them.
+  auto res = write_file_unsynced(path, key->reveal(), key_file_mode);
   if (!res) {
     FLOWSYNC_ERROR("config-writer cannot write the key file of user {}: {}",
                    auth_id, res.error().message);
@@ -128,19 +130,35 @@ flush_report config_writer_state::flush(bool force) {
   }
 
   std::vector<cli_account> listed;
+  std::vector<entry*> written_now;
   listed.reserve(accounts.size());
   for (auto& [auth_id, e] : accounts) {
     auto file = ensure_key_file(auth_id, e);
     if (file == key_file::failed)
       continue;
-    if (file == key_file::written)
+    if (file == key_file::written) {
       ++report.key_files_written;
+      written_now.push_back(&e);
+    }
     cli_account account;
     account.name = auth_id;
     account.address = e.address;
     account.key_location = (key_location_dir / (auth_id + ".pkey")).string();
     account.key_index = e.key_index;
     listed.push_back(std::move(account));
+  }
+
+  // One sync for every new key file: none is named by the configuration
+  // before it is on disk.
+  if (!written_now.empty()) {
+    if (auto res = sync_file_system(cfg.output.key_dir); !res) {
+      FLOWSYNC_ERROR("config-writer cannot sync the key files in {}: {}",
+                     cfg.output.key_dir.string(), res.error().message);
+      for (auto* e : written_now)
+        e->key_file_ok = false;
+      report.key_files_written = 0;
+      return report;
+    }
   }
 
   auto text = render_flow_cli_config(cfg.network, cfg.grpc_host, listed);

@@ -96,10 +96,11 @@ void wallet_worker_state::with_grant(request_class cls,
   self->request(peers.limiter, grant_timeout, atom::acquire::value, cls)
     .then([then = std::move(then)](uint64_t) { then(); },
           [this](const caf::error& err) {
-            fail_or_retry(make_failure(ec::timeout, "no grant from the rate "
-                                                    "limiter: "
-                                                      + describe(err)),
-                          "a rate-limiter grant");
+            auto f = make_failure(ec::timeout, "no grant from the rate "
+                                               "limiter: "
+                                                 + describe(err));
+            f.unsent = true;
+            fail_or_retry(f, "a rate-limiter grant");
           });
 }
 

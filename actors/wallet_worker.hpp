@@ -76,6 +76,9 @@ struct tx_job {
   uint32_t user_key_index = 0;
   std::chrono::steady_clock::time_point sent_at;
   int sequence_retries = 0;
+  /// Whether a try to send it may have reached the node; false while every
+  /// try failed before a connection was opened.
+  bool may_have_reached_node = false;
 };
 
 /// Where the current batch stands.

@@ -204,6 +204,7 @@ void wallet_worker_state::sign_and_record(const block_header& reference) {
     return complete(false, tx.error().message);
   t.tx = std::move(*tx);
   t.id = t.tx.id_hex();
+  t.may_have_reached_node = false;
   t.reference_height = reference.height;
   t.sequence_number = *sequence;
 
@@ -232,12 +233,15 @@ void wallet_worker_state::send_in_flight() {
                        request_class::transaction);
           // Sending the same signed bytes again is safe: one id, one
           // sequence number, at most one execution.
-          if (is_retryable(res.error()))
+          if (is_retryable(res.error())) {
+            if (!res.error().unsent)
+              t.may_have_reached_node = true;
             return fail_or_retry(res.error(), "sending " + t.id);
+          }
           // An earlier try may have reached the node: a refusal of this one
           // does not prove that the transaction never runs. Its rows stay
           // open and recovery looks it up by id.
-          if (tries > 0) {
+          if (t.may_have_reached_node) {
             sequence.reset();
             return abandon(res.error().message);
           }
@@ -267,6 +271,13 @@ void wallet_worker_state::send_in_flight() {
       });
     },
     [this](const failure& f) {
+      // No try opened a connection: the node never saw the transaction and
+      // nobody else holds it, so it never runs; its wallets are free for
+      // another try with the same keys.
+      if (!in_flight->may_have_reached_node) {
+        update_ledger(in_flight->id, "", ledger_status::failed, 0, "");
+        return complete(false, "it never reached the node: " + f.message);
+      }
       // The node may have the transaction or not: its ledger rows stay
       // open and the next cycle's recovery looks it up by id.
       sequence.reset();

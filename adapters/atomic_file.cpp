@@ -57,15 +57,18 @@ result<void> fsync_dir(const std::filesystem::path& dir) {
 
 } // namespace
 
-result<void> write_file_atomically(const std::filesystem::path& path,
-                                   std::string_view content,
-                                   std::filesystem::perms mode,
-                                   bool keep_backup) {
-  auto dir =
-    path.has_parent_path() ? path.parent_path() : std::filesystem::path{"."};
-  auto tmp = path;
-  tmp += ".tmp";
+namespace {
 
+std::filesystem::path folder_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path()
+                                : std::filesystem::path{"."};
+}
+
+/// Writes `content` to `tmp` with exactly `mode`, synced to disk when
+/// `durable`.
+result<void> write_temporary(const std::filesystem::path& tmp,
+                             std::string_view content,
+                             std::filesystem::perms mode, bool durable) {
   fd_guard fd{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                      static_cast<mode_t>(mode))};
   if (fd.get() < 0)
@@ -84,11 +87,23 @@ result<void> write_file_atomically(const std::filesystem::path& path,
     data += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0)
+  if (durable && ::fsync(fd.get()) != 0)
     return storage_error("cannot sync", tmp);
   if (!fd.close())
     return storage_error("cannot close", tmp);
+  return {};
+}
 
+} // namespace
+
+result<void> write_file_atomically(const std::filesystem::path& path,
+                                   std::string_view content,
+                                   std::filesystem::perms mode,
+                                   bool keep_backup) {
+  auto tmp = path;
+  tmp += ".tmp";
+  if (auto res = write_temporary(tmp, content, mode, true); !res)
+    return res;
   std::error_code err;
   if (keep_backup && std::filesystem::exists(path, err)) {
     auto backup = path;
@@ -99,7 +114,28 @@ result<void> write_file_atomically(const std::filesystem::path& path,
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return storage_error("cannot rename over", path);
-  return fsync_dir(dir);
+  return fsync_dir(folder_of(path));
+}
+
+result<void> write_file_unsynced(const std::filesystem::path& path,
+                                 std::string_view content,
+                                 std::filesystem::perms mode) {
+  auto tmp = path;
+  tmp += ".tmp";
+  if (auto res = write_temporary(tmp, content, mode, false); !res)
+    return res;
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return storage_error("cannot rename over", path);
+  return {};
+}
+
+result<void> sync_file_system(const std::filesystem::path& dir) {
+  fd_guard fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (fd.get() < 0)
+    return storage_error("cannot open folder", dir);
+  if (::syncfs(fd.get()) != 0)
+    return storage_error("cannot sync the file system of", dir);
+  return {};
 }
 
 result<void> ensure_private_dir(const std::filesystem::path& dir) {

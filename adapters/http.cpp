@@ -111,9 +111,13 @@ result<http_response> http_client::perform(const http_request& request) {
   if (rc == CURLE_OPERATION_TIMEDOUT)
     return make_failure(ec::timeout, std::string{"no answer in time from "}
                                        + request.method + " request");
-  if (rc != CURLE_OK)
-    return make_failure(ec::transport, std::string{"HTTP exchange failed: "}
-                                         + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    auto f = make_failure(ec::transport, std::string{"HTTP exchange failed: "}
+                                           + curl_easy_strerror(rc));
+    f.unsent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST
+               || rc == CURLE_COULDNT_RESOLVE_PROXY;
+    return f;
+  }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }

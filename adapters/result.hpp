@@ -64,6 +64,9 @@ struct failure {
   int flow_code = 0;
   /// Seconds the server asked us to wait (Retry-After), 0 when not given.
   double retry_after = 0;
+  /// True when the request never left this process: no connection could be
+  /// opened, or it never got its turn. Such a request certainly did nothing.
+  bool unsent = false;
 };
 
 /// Builds a failure with a code and a message.

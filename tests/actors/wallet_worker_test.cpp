@@ -788,6 +788,49 @@ TEST_CASE_FIXTURE(worker_fixture,
 }
 
 TEST_CASE_FIXTURE(worker_fixture,
+                  "a creation that never reached the node is marked failed "
+                  "and its wallet is free for another try") {
+  // The node is down: no try opens a connection, so nobody ever saw the
+  // signed transaction and it can never run.
+  auto user = fresh(uid(35));
+  flow->on_send = [](const transaction&) -> result<std::string> {
+    auto f = make_failure(ec::transport, "couldn't connect to server");
+    f.unsent = true;
+    return f;
+  };
+
+  auto report = process({user});
+
+  REQUIRE(flow->sent.size() >= 2);
+  auto id = sent_ids().front();
+  CHECK(sent_ids().back() == id);
+  CHECK(world->updates_of(id, ledger_status::failed) == 1);
+  CHECK(report.counters.creation_errors == 1);
+  CHECK(report.counters.pending == 0);
+}
+
+TEST_CASE_FIXTURE(worker_fixture,
+                  "a send that may have reached the node before the node "
+                  "went away leaves the ledger rows open") {
+  auto user = fresh(uid(36));
+  auto tries = 0;
+  flow->on_send = [&](const transaction&) -> result<std::string> {
+    if (++tries == 1)
+      return make_failure(ec::timeout, "no answer in time");
+    auto f = make_failure(ec::transport, "couldn't connect to server");
+    f.unsent = true;
+    return f;
+  };
+
+  auto report = process({user});
+
+  auto id = sent_ids().front();
+  CHECK(world->updates_of(id, ledger_status::failed) == 0);
+  CHECK(report.counters.creation_errors == 0);
+  CHECK(report.counters.pending == 1);
+}
+
+TEST_CASE_FIXTURE(worker_fixture,
                   "nothing is sent when the ledger cannot be written") {
   auto user = keyed(uid(32), addr(32));
   drained(addr(32));

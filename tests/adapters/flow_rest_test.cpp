@@ -804,6 +804,8 @@ TEST_CASE("a node that refuses the connection is a transport failure") {
   REQUIRE_FALSE(block);
   CHECK_EQ(block.error().code, ec::transport);
   CHECK(is_retryable(block.error()));
+  // No connection was opened: the request certainly did nothing.
+  CHECK(block.error().unsent);
 }
 
 TEST_CASE("a node that answers too late is a timeout") {
@@ -819,6 +821,8 @@ TEST_CASE("a node that answers too late is a timeout") {
 
   REQUIRE_FALSE(block);
   CHECK_EQ(block.error().code, ec::timeout);
+  // The node had the request: it may act on it.
+  CHECK_FALSE(block.error().unsent);
 }
 
 TEST_CASE("a trailing slash on the base URL is harmless") {
