@@ -97,7 +97,10 @@ result<http_response> http_client::perform(const http_request& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+  // gzip only: a page of a thousand users is a megabyte of JSON, and a
+  // server offered brotli may spend longer compressing it at its top
+  // quality than sending it plain.
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
   if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else {
