@@ -20,6 +20,9 @@ constexpr auto config_file_mode = std::filesystem::perms::owner_read
                                   | std::filesystem::perms::owner_write
                                   | std::filesystem::perms::group_read;
 
+/// A key file holds the 32-byte private key in hex and nothing else.
+constexpr uintmax_t key_file_size = 64;
+
 std::filesystem::path key_file_path(const config_writer_config& cfg,
                                     const std::string& auth_id) {
   return cfg.output.key_dir / (auth_id + ".pkey");
@@ -44,8 +47,12 @@ void config_writer_state::load_existing() {
     entry e;
     e.address = account.address;
     e.key_index = account.key_index;
+    // A key file cut short by a crash is written again: a key is 64 hex
+    // digits, nothing more.
     e.key_file_ok =
-      std::filesystem::exists(key_file_path(cfg, account.name), err);
+      std::filesystem::file_size(key_file_path(cfg, account.name), err)
+        == key_file_size
+      && !err;
     accounts.emplace(account.name, std::move(e));
   }
   FLOWSYNC_INFO("config-writer found {} accounts in {}", accounts.size(),
@@ -61,6 +68,9 @@ void config_writer_state::upsert(const account_entry& account) {
     dirty = true;
   }
   if (!account.sealed_key.empty() && e.sealed_key != account.sealed_key) {
+    // After a restart the key files are on disk: compare each once instead
+    // of writing it again.
+    e.compare_file = e.key_file_ok && e.sealed_key.empty();
     e.sealed_key = account.sealed_key;
     e.key_file_ok = false;
   }
@@ -100,13 +110,20 @@ config_writer_state::ensure_key_file(const std::string& auth_id, entry& e) {
     return key_file::failed;
   }
   auto path = key_file_path(cfg, auth_id);
-  if (auto existing = read_file(path); existing && *existing == key->reveal()) {
-    e.key_file_ok = true;
-    return key_file::in_place;
+  if (e.compare_file) {
+    e.compare_file = false;
+    if (auto existing = read_file(path);
+        existing && *existing == key->reveal()) {
+      e.key_file_ok = true;
+      return key_file::in_place;
+    }
   }
   // The Flow CLI does not trim: the file holds the hex key and nothing else.
-  // Made durable with the rest of the flush's key files, before the
-  // configuration that names them.
+  // Not synced one by one: a key file is derived from the wallet row, and
+  // one that a crash cut short or lost is found at the next start (by its
+  // size, then by comparing it with the key) and written again. Syncing a
+  // hundred thousand files, or the whole file system, cost more than the
+  // rest of the flush together.
   auto res = write_file_unsynced(path, key->reveal(), key_file_mode);
   if (!res) {
     FLOWSYNC_ERROR("config-writer cannot write the key file of user {}: {}",
@@ -130,35 +147,19 @@ flush_report config_writer_state::flush(bool force) {
   }
 
   std::vector<cli_account> listed;
-  std::vector<entry*> written_now;
   listed.reserve(accounts.size());
   for (auto& [auth_id, e] : accounts) {
     auto file = ensure_key_file(auth_id, e);
     if (file == key_file::failed)
       continue;
-    if (file == key_file::written) {
+    if (file == key_file::written)
       ++report.key_files_written;
-      written_now.push_back(&e);
-    }
     cli_account account;
     account.name = auth_id;
     account.address = e.address;
     account.key_location = (key_location_dir / (auth_id + ".pkey")).string();
     account.key_index = e.key_index;
     listed.push_back(std::move(account));
-  }
-
-  // One sync for every new key file: none is named by the configuration
-  // before it is on disk.
-  if (!written_now.empty()) {
-    if (auto res = sync_file_system(cfg.output.key_dir); !res) {
-      FLOWSYNC_ERROR("config-writer cannot sync the key files in {}: {}",
-                     cfg.output.key_dir.string(), res.error().message);
-      for (auto* e : written_now)
-        e->key_file_ok = false;
-      report.key_files_written = 0;
-      return report;
-    }
   }
 
   auto text = render_flow_cli_config(cfg.network, cfg.grpc_host, listed);

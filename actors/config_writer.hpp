@@ -37,6 +37,9 @@ struct config_writer_state {
     uint64_t seen = 0;
     /// The key file is known to be in place.
     bool key_file_ok = false;
+    /// The key file was found on disk but not yet compared with the key:
+    /// read it before writing it again.
+    bool compare_file = false;
   };
 
   config_writer_actor::stateful_pointer<config_writer_state> self = nullptr;

@@ -55,9 +55,21 @@ result<void> fsync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-} // namespace
-
-namespace {
+result<void> write_all(int fd, std::string_view content,
+                       const std::filesystem::path& path) {
+  const char* data = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    auto n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return storage_error("cannot write", path);
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  return {};
+}
 
 std::filesystem::path folder_of(const std::filesystem::path& path) {
   return path.has_parent_path() ? path.parent_path()
@@ -76,17 +88,8 @@ result<void> write_temporary(const std::filesystem::path& tmp,
   // The mode given to open() is filtered by the umask: set it exactly.
   if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0)
     return storage_error("cannot set the mode of", tmp);
-  const char* data = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    auto n = ::write(fd.get(), data, left);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return storage_error("cannot write", tmp);
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
+  if (auto res = write_all(fd.get(), content, tmp); !res)
+    return res;
   if (durable && ::fsync(fd.get()) != 0)
     return storage_error("cannot sync", tmp);
   if (!fd.close())
@@ -120,21 +123,25 @@ result<void> write_file_atomically(const std::filesystem::path& path,
 result<void> write_file_unsynced(const std::filesystem::path& path,
                                  std::string_view content,
                                  std::filesystem::perms mode) {
+  fd_guard fresh{::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                        static_cast<mode_t>(mode))};
+  if (fresh.get() >= 0) {
+    if (::fchmod(fresh.get(), static_cast<mode_t>(mode)) != 0)
+      return storage_error("cannot set the mode of", path);
+    if (auto res = write_all(fresh.get(), content, path); !res)
+      return res;
+    if (!fresh.close())
+      return storage_error("cannot close", path);
+    return {};
+  }
+  if (errno != EEXIST)
+    return storage_error("cannot create", path);
   auto tmp = path;
   tmp += ".tmp";
   if (auto res = write_temporary(tmp, content, mode, false); !res)
     return res;
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     return storage_error("cannot rename over", path);
-  return {};
-}
-
-result<void> sync_file_system(const std::filesystem::path& dir) {
-  fd_guard fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (fd.get() < 0)
-    return storage_error("cannot open folder", dir);
-  if (::syncfs(fd.get()) != 0)
-    return storage_error("cannot sync the file system of", dir);
   return {};
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -136,6 +137,38 @@ TEST_CASE_FIXTURE(writer_fixture,
   CHECK_FALSE(report.written);
   CHECK(report.accounts == 50);
   CHECK(writes() == 2);
+}
+
+TEST_CASE_FIXTURE(writer_fixture,
+                  "key files a crash cut short or spoiled are written again "
+                  "at the next start") {
+  {
+    auto writer = spawn_writer();
+    self->send(writer, atom::begin::value, uint64_t{1});
+    list(writer, 0, 3);
+    REQUIRE(end(writer, 1, true).key_files_written == 3);
+  }
+  // Key files are not synced one by one: after a crash one may be empty,
+  // another may hold the wrong bytes.
+  { std::ofstream{key_file(0), std::ios::trunc}; }
+  {
+    std::ofstream spoiled{key_file(1), std::ios::trunc};
+    spoiled << std::string(64, '0');
+  }
+
+  auto again = spawn_writer();
+  self->send(again, atom::begin::value, uint64_t{1});
+  list(again, 0, 3);
+  auto report = end(again, 1, true);
+
+  CHECK(report.key_files_written == 2);
+  for (int n = 0; n < 3; ++n) {
+    CAPTURE(n);
+    auto text = read_file(key_file(n));
+    REQUIRE(text);
+    CHECK(*text == user_keys[user(n)]);
+  }
+  CHECK(listed() == users({0, 1, 2}));
 }
 
 TEST_CASE_FIXTURE(writer_fixture,

@@ -111,6 +111,30 @@ TEST_CASE("an atomic write replaces the file and keeps one backup") {
   CHECK(mode_of(file) == 0600);
 }
 
+TEST_CASE("an unsynced write creates a new file in place and replaces an "
+          "existing one whole, with the mode asked for") {
+  temp_dir tmp;
+  auto file = tmp.path / "user.pkey";
+  auto mode =
+    std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  auto old_mask = ::umask(0);
+  auto created = write_file_unsynced(file, "first", mode);
+  ::umask(old_mask);
+  REQUIRE(created);
+  CHECK(*read_file(file) == "first");
+  CHECK(mode_of(file) == 0600);
+
+  std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+  REQUIRE(write_file_unsynced(file, "second", mode));
+  CHECK(*read_file(file) == "second");
+  CHECK(mode_of(file) == 0600);
+  CHECK_FALSE(std::filesystem::exists(tmp.path / "user.pkey.tmp"));
+
+  auto missing = write_file_unsynced(tmp.path / "no" / "x.pkey", "x", mode);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ec::storage);
+}
+
 TEST_CASE("a private folder gets mode 0700") {
   temp_dir tmp;
   auto dir = tmp.path / "a" / "pkeys";
