@@ -1,6 +1,7 @@
 // flowsync: keeps the users of a Supabase project and their custodial Flow
 // wallets in step. See README.md and config/flowsync.example.toml.
 
+#include "actors/inspector.hpp"
 #include "actors/supervisor.hpp"
 #include "adapters/cadence_sources.hpp"
 #include "adapters/logging.hpp"
@@ -19,6 +20,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +36,9 @@ constexpr int exit_ok = 0;
 constexpr int exit_not_synced = 1;
 constexpr int exit_config = 2;
 constexpr int exit_preflight = 3;
+
+/// Longest wait for a daemon's inspector to answer `flowsync inspect`.
+constexpr auto inspect_timeout = std::chrono::seconds{15};
 
 /// Tries of the start-up checks before giving up.
 constexpr int preflight_tries = 5;
@@ -138,21 +143,46 @@ class signal_watch {
   std::thread thread_;
 };
 
+/// Publishes the supervisor's inspector as the settings say; false (and
+/// logged) when the port cannot be opened.
+bool open_inspector(caf::actor_system& sys, flowsync::supervisor_actor sup,
+                    const flowsync::inspector_settings& cfg) {
+  auto inspector = flowsync::spawn_inspector(sys, std::move(sup));
+  auto port = flowsync::publish_inspector(sys, inspector, cfg.host, cfg.port);
+  if (!port) {
+    FLOWSYNC_ERROR("flowsync cannot open the inspector on {}:{} ({}); choose "
+                   "another [inspector] port, or 0 to leave it off",
+                   cfg.host, cfg.port, sys.render(port.error()));
+    return false;
+  }
+  FLOWSYNC_INFO("flowsync inspector listens on {}:{} (flowsync inspect "
+                "--port {})",
+                cfg.host, *port, *port);
+  return true;
+}
+
 int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
   if (auto rc = preflight(cfg); rc != exit_ok)
     return rc;
   signal_watch signals;
   caf::actor_system_config sys_cfg;
   flowsync::register_message_types(sys_cfg);
+  auto inspector = cfg.inspector;
+  if (inspector.port != 0)
+    sys_cfg.load<caf::io::middleman>();
   caf::actor_system sys{sys_cfg};
   auto sup = flowsync::spawn_supervisor(
     sys, make_supervisor_config(std::move(cfg), !once, dry_run));
-  signals.start([sup, &sys] {
+  signals.start([sup] {
     FLOWSYNC_INFO("flowsync got a stop signal: draining");
     caf::anon_send(sup, flowsync::atom::shutdown::value);
-    (void)sys;
   });
   caf::scoped_actor self{sys};
+  if (inspector.port != 0 && !open_inspector(sys, sup, inspector)) {
+    caf::anon_send(sup, flowsync::atom::shutdown::value);
+    self->wait_for(sup);
+    return exit_preflight;
+  }
   int rc = exit_ok;
   if (once) {
     self->request(sup, caf::infinite, flowsync::atom::once::value)
@@ -172,6 +202,44 @@ int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
   }
   self->wait_for(sup);
   return rc;
+}
+
+/// `flowsync inspect`: attaches to a running daemon's inspector and prints
+/// its status, once or every `watch` seconds.
+int run_inspect(const std::string& host, uint16_t port, bool json, int watch) {
+  caf::actor_system_config sys_cfg;
+  flowsync::register_message_types(sys_cfg);
+  sys_cfg.load<caf::io::middleman>();
+  caf::actor_system sys{sys_cfg};
+  auto inspector = flowsync::attach_inspector(sys, host, port);
+  if (!inspector) {
+    std::cerr << "flowsync: no daemon's inspector answers on " << host << ":"
+              << port << " (" << sys.render(inspector.error())
+              << "); start the daemon with [inspector] port = " << port
+              << " or FLOWSYNC_INSPECTOR_PORT=" << port << "\n";
+    return exit_not_synced;
+  }
+  caf::scoped_actor self{sys};
+  for (;;) {
+    int rc = exit_ok;
+    self->request(*inspector, inspect_timeout, flowsync::atom::status::value)
+      .receive(
+        [&](const flowsync::daemon_status& status) {
+          std::cout << (json ? flowsync::to_json(status) + "\n"
+                             : flowsync::to_text(status))
+                    << std::flush;
+        },
+        [&](const caf::error& err) {
+          std::cerr << "flowsync: the daemon did not answer: "
+                    << sys.render(err) << "\n";
+          rc = exit_not_synced;
+        });
+    if (rc != exit_ok || watch <= 0)
+      return rc;
+    std::this_thread::sleep_for(std::chrono::seconds{watch});
+    if (!json)
+      std::cout << "\n";
+  }
 }
 
 } // namespace
@@ -214,7 +282,50 @@ int main(int argc, char** argv) {
                "Print it (apply with: flowsync migrate --print | "
                "psql \"$DATABASE_URL\")")
     ->required();
+  auto inspect_cmd = app.add_subcommand(
+    "inspect", "Attach to a running daemon's inspector (see [inspector]) and "
+               "print its cycle, workers and rate limits");
+  std::string inspect_host = "127.0.0.1";
+  int inspect_port = 0;
+  bool inspect_json = false;
+  int inspect_watch = 0;
+  inspect_cmd->add_option("--host", inspect_host,
+                          "Where the daemon listens (default 127.0.0.1)");
+  inspect_cmd
+    ->add_option("--port", inspect_port,
+                 "The daemon's [inspector] port (default: "
+                 "$FLOWSYNC_INSPECTOR_PORT)")
+    ->check(CLI::Range(1, 65535));
+  inspect_cmd->add_flag("--json", inspect_json, "Print one JSON object");
+  inspect_cmd
+    ->add_option("--watch", inspect_watch,
+                 "Print again every SECONDS until interrupted")
+    ->check(CLI::Range(1, 3600));
   CLI11_PARSE(app, argc, argv);
+
+  if (inspect_cmd->parsed()) {
+    uint16_t port = static_cast<uint16_t>(inspect_port);
+    if (port == 0) {
+      auto env = std::getenv("FLOWSYNC_INSPECTOR_PORT");
+      if (env == nullptr || *env == '\0') {
+        std::cerr << "flowsync: say where the daemon's inspector listens: "
+                     "--port N, or set FLOWSYNC_INSPECTOR_PORT\n";
+        return exit_config;
+      }
+      auto parsed = flowsync::parse_port(env, "FLOWSYNC_INSPECTOR_PORT");
+      if (!parsed) {
+        std::cerr << "flowsync: " << parsed.error().message << "\n";
+        return exit_config;
+      }
+      port = *parsed;
+    }
+    if (!flowsync::is_loopback_host(inspect_host)) {
+      std::cerr << "flowsync: the inspector listens on loopback only; --host "
+                   "must be 127.0.0.1, ::1 or localhost\n";
+      return exit_config;
+    }
+    return run_inspect(inspect_host, port, inspect_json, inspect_watch);
+  }
 
   if (migrate_cmd->parsed()) {
     std::cout << flowsync::config_resource("sql/001_flowsync_ledger.sql");

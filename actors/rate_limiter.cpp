@@ -2,6 +2,8 @@
 
 #include "adapters/logging.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -13,6 +15,7 @@ void rate_limiter_state::serve(request_class cls) {
   l.window.recover(now);
   while (!l.waiting.empty() && l.window.next_slot(now) <= now) {
     l.window.record(now);
+    ++l.granted;
     l.waiting.front().deliver(++grants);
     l.waiting.pop_front();
   }
@@ -33,6 +36,25 @@ grant_log rate_limiter_state::record_of(request_class cls) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch())
         .count());
   return log;
+}
+
+limiter_status rate_limiter_state::status() {
+  limiter_status out;
+  auto now = self->clock().now();
+  for (auto cls : {request_class::script, request_class::transaction,
+                   request_class::access}) {
+    auto& l = of(cls);
+    l.window.recover(now);
+    const auto& record = l.window.record();
+    auto recent = std::count_if(record.begin(), record.end(), [now](auto t) {
+      return now - t < std::chrono::seconds{1};
+    });
+    out.lanes.push_back(
+      lane_status{cls, l.window.configured(), l.window.limit(),
+                  static_cast<uint32_t>(recent),
+                  static_cast<uint32_t>(l.waiting.size()), l.granted});
+  }
+  return out;
 }
 
 rate_limiter_actor::behavior_type
@@ -62,6 +84,7 @@ rate_limiter(rate_limiter_actor::stateful_pointer<rate_limiter_state> self,
     [self](atom::grants, request_class cls) {
       return self->state.record_of(cls);
     },
+    [self](atom::status) { return self->state.status(); },
     [self](atom::wake, request_class cls) {
       self->state.of(cls).wake_pending = false;
       self->state.serve(cls);

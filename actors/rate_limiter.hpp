@@ -23,12 +23,14 @@ struct rate_limiter_state {
     std::deque<caf::typed_response_promise<uint64_t>> waiting;
     /// A wake-up is scheduled for this lane.
     bool wake_pending = false;
+    /// Grants since the limiter started.
+    uint64_t granted = 0;
   };
 
   rate_limiter_actor::stateful_pointer<rate_limiter_state> self = nullptr;
-  std::array<lane, 3> lanes{lane{rate_window{1, {}}, {}, false},
-                            lane{rate_window{1, {}}, {}, false},
-                            lane{rate_window{1, {}}, {}, false}};
+  std::array<lane, 3> lanes{lane{rate_window{1, {}}, {}, false, 0},
+                            lane{rate_window{1, {}}, {}, false, 0},
+                            lane{rate_window{1, {}}, {}, false, 0}};
   uint64_t grants = 0;
 
   lane& of(request_class cls) { return lanes[static_cast<size_t>(cls)]; }
@@ -39,6 +41,9 @@ struct rate_limiter_state {
 
   /// The record of grants of the class, in nanoseconds of the actor clock.
   grant_log record_of(request_class cls);
+
+  /// Each class's limits and recent load.
+  limiter_status status();
 };
 
 /// The broker every access-node request goes through: at most the

@@ -8,8 +8,12 @@
 #include "adapters/logging.hpp"
 #include "messages/error.hpp"
 
+#include <algorithm>
+#include <memory>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/system_messages.hpp>
 
@@ -22,6 +26,14 @@ constexpr uint32_t fetcher_slot = 1;
 constexpr uint32_t stats_slot = 2;
 constexpr uint32_t writer_slot = 3;
 constexpr uint32_t first_worker_slot = 4;
+
+/// Longest wait for the stats actor or the rate limiter to describe itself.
+constexpr std::chrono::seconds inspect_timeout{5};
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+    .count();
+}
 
 } // namespace
 
@@ -140,6 +152,64 @@ void supervisor_state::lose_batches_of(size_t worker) {
     fn();
 }
 
+// -- inspection ---------------------------------------------------------------
+
+daemon_status supervisor_state::own_status() const {
+  daemon_status out;
+  out.network = cfg.cfg.flow.network;
+  out.uptime_s = seconds_since(born);
+  out.stopping = stopping;
+  out.last = last;
+  out.signups_in_progress = in_progress.size();
+  if (next_cycle_at && !run)
+    out.next_cycle_in_s = std::max(0.0, -seconds_since(*next_cycle_at));
+  if (run) {
+    out.cycle_running = true;
+    out.phase = run->phase;
+    out.users_seen = run->users.size();
+    out.batches_ready = run->ready.size();
+    out.batches_out = run->batches_out;
+    out.current.cycle = run->id;
+    out.current.seconds = seconds_since(run->started);
+  }
+  for (size_t i = 0; i < workers.size(); ++i)
+    out.workers.push_back(worker_status{static_cast<uint32_t>(i), worker_up(i),
+                                        cfg.cfg.flow.proposal_key_indices[i],
+                                        static_cast<uint32_t>(worker_load[i])});
+  return out;
+}
+
+caf::typed_response_promise<daemon_status> supervisor_state::inspect() {
+  auto promise = self->make_response_promise<daemon_status>();
+  auto status = std::make_shared<daemon_status>(own_status());
+  // Two answers to wait for; a child that does not answer leaves its part
+  // empty rather than failing the whole status.
+  auto awaited = std::make_shared<int>(2);
+  auto one_done = [promise, status, awaited]() mutable {
+    if (--*awaited == 0)
+      promise.deliver(*status);
+  };
+  auto own_counters = run ? run->counters : cycle_counters{};
+  self->request(stats, inspect_timeout, atom::status::value)
+    .then(
+      [status, one_done, own_counters](const cycle_summary& s) mutable {
+        if (status->cycle_running && s.cycle == status->current.cycle) {
+          status->current.counters = s.counters;
+          status->current.counters += own_counters;
+        }
+        one_done();
+      },
+      [one_done](const caf::error&) mutable { one_done(); });
+  self->request(limiter, inspect_timeout, atom::status::value)
+    .then(
+      [status, one_done](limiter_status& l) mutable {
+        status->limiter = std::move(l);
+        one_done();
+      },
+      [one_done](const caf::error&) mutable { one_done(); });
+  return promise;
+}
+
 // -- spending -----------------------------------------------------------------
 
 namespace {
@@ -205,6 +275,7 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
         summary.cycle = self->state.run->id;
       return summary;
     },
+    [self](atom::inspect) { return self->state.inspect(); },
     [self](atom::tick) {
       auto& s = self->state;
       if (s.stopping)

@@ -65,6 +65,8 @@ struct user_flags {
 struct cycle_run {
   uint64_t id = 0;
   std::chrono::steady_clock::time_point started;
+  /// The step it is at, for the inspector.
+  const char* phase = "starting";
   /// Every Auth user of this cycle, by id.
   std::unordered_map<std::string, user_flags> users;
   int page = 1;
@@ -133,6 +135,10 @@ struct supervisor_state {
                      std::deque<std::chrono::steady_clock::time_point>>
     restarts;
 
+  /// When the supervisor started, for the inspector's uptime.
+  std::chrono::steady_clock::time_point born = std::chrono::steady_clock::now();
+  /// When the cycle timer fires next, if it is set.
+  std::optional<std::chrono::steady_clock::time_point> next_cycle_at;
   uint64_t cycles = 0;
   std::optional<cycle_run> run;
   cycle_summary last;
@@ -186,6 +192,14 @@ struct supervisor_state {
   /// Ends the cycle at once, having changed nothing, after a failure to
   /// read what it needs.
   void abort_cycle(const std::string& why);
+
+  // -- inspection -----------------------------------------------------------
+
+  /// What the supervisor itself knows of the daemon's state.
+  daemon_status own_status() const;
+  /// The whole status: its own, the current counters from the stats actor
+  /// and the rate limiter's lanes.
+  caf::typed_response_promise<daemon_status> inspect();
 
   // -- sign-ups -------------------------------------------------------------
 

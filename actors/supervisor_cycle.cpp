@@ -45,6 +45,7 @@ bool supervisor_state::start_cycle() {
   if (run || stopping || watching)
     return false;
   run.emplace();
+  next_cycle_at.reset();
   run->id = ++cycles;
   run->started = std::chrono::steady_clock::now();
   self->send(stats, atom::begin::value, run->id);
@@ -55,6 +56,7 @@ bool supervisor_state::start_cycle() {
 }
 
 void supervisor_state::load_open_entries() {
+  run->phase = "reading the ledger";
   self->request(fetcher, fetcher_timeout, atom::ledger::value)
     .then(
       [this](ledger_page& page) {
@@ -115,6 +117,7 @@ void supervisor_state::read_balance() {
 // -- users --------------------------------------------------------------------
 
 void supervisor_state::sweep_users() {
+  run->phase = "reading users";
   auto per_page = cfg.cfg.supabase.users_per_page;
   self
     ->request(fetcher, fetcher_timeout, atom::users::value,
@@ -182,6 +185,7 @@ void supervisor_state::next_wallet_page() {
   if (run->wallets_done || run->reading || run->ready.size() >= workers.size())
     return;
   run->reading = true;
+  run->phase = run->counting ? "counting address claims" : "reading wallets";
   auto limit = cfg.cfg.supabase.wallets_per_page;
   self
     ->request(fetcher, fetcher_timeout, atom::wallets::value,
@@ -219,6 +223,7 @@ void supervisor_state::on_wallet_page(wallet_page& page) {
     return next_wallet_page();
   }
   run->wallets_done = true;
+  run->phase = "processing batches";
   enqueue({}, true);
   insert_missing_rows();
 }
@@ -456,6 +461,7 @@ void supervisor_state::maybe_end_cycle() {
 }
 
 void supervisor_state::end_cycle() {
+  run->phase = "finishing";
   for (const auto& auth_id : run->shared) {
     self->send(writer, atom::refused::value, auth_id);
     refused_wallet item{auth_id, "another wallet row claims the same address"};
@@ -476,8 +482,10 @@ void supervisor_state::end_cycle() {
       once.reset();
       return shutdown();
     }
-    if (cfg.timer)
+    if (cfg.timer) {
+      next_cycle_at = std::chrono::steady_clock::now() + cfg.cfg.cycle.interval;
       self->delayed_send(self, cfg.cfg.cycle.interval, atom::tick::value);
+    }
   };
   self->request(writer, timeout, atom::end::value, id, complete)
     .then(
@@ -578,8 +586,8 @@ void supervisor_state::provision(std::vector<wallet_row> rows) {
             known_users.insert(id);
           }
           watching = false;
-          FLOWSYNC_INFO("supervisor provisioned {} sign-ups {} in {:.1f} s",
-                        ids.size(), ok ? "" : "(with errors)",
+          FLOWSYNC_INFO("supervisor provisioned {} sign-ups{} in {:.1f} s",
+                        ids.size(), ok ? "" : " (with errors)",
                         std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - started)
                           .count());

@@ -216,7 +216,7 @@ result<toml::table> parse_toml(std::string_view text, const std::string& name) {
 /// The sections of the top-level table and the keys that stand alone.
 const std::set<std::string> sections{"supabase", "flow",     "contracts",
                                      "policy",   "batching", "rate_limits",
-                                     "output",   "cycle"};
+                                     "output",   "cycle",    "inspector"};
 
 const toml::table* sub_table(const toml::table& root, const std::string& key) {
   auto node = root.get(key);
@@ -402,6 +402,13 @@ result<void> apply_file(settings& cfg, const toml::table& root,
         cy.reject_unknown()})
     if (!res)
       return res;
+
+  section_reader in{sub_table(root, "inspector"), "inspector", origin};
+  auto& i = cfg.inspector;
+  for (auto res : {in.read("host", i.host),
+                   in.read_int("port", i.port, 0, 65535), in.reject_unknown()})
+    if (!res)
+      return res;
   return {};
 }
 
@@ -440,6 +447,12 @@ result<void> apply_env(settings& cfg, const env_lookup& env) {
                           "1 and 86400, not '"
                           + *v + "'");
     cfg.cycle.interval = std::chrono::seconds{seconds};
+  }
+  if (auto v = env("FLOWSYNC_INSPECTOR_PORT"); v && !v->empty()) {
+    auto port = parse_port(*v, "FLOWSYNC_INSPECTOR_PORT");
+    if (!port)
+      return port.error();
+    cfg.inspector.port = *port;
   }
   if (auto v = env("FLOWSYNC_SERVICE_ADDRESS"); v && !v->empty()) {
     auto addr = address::parse(*v);
@@ -568,6 +581,11 @@ result<void> validate(settings& cfg) {
                         "the threshold");
   if (cfg.output.flow_config.empty() || cfg.output.key_dir.empty())
     return config_error("[output] flow_config and key_dir must not be empty");
+  if (!is_loopback_host(cfg.inspector.host))
+    return config_error("[inspector] host must be a loopback address "
+                        "(127.0.0.1, ::1 or localhost), not '"
+                        + cfg.inspector.host
+                        + "': the inspector has no authentication");
   return {};
 }
 
@@ -579,6 +597,19 @@ env_lookup process_env() {
       return std::string{value};
     return std::nullopt;
   };
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+result<uint16_t> parse_port(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  auto port = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || port < 1 || port > 65535)
+    return config_error(what + " must be a port number between 1 and 65535, "
+                        + "not '" + text + "'");
+  return static_cast<uint16_t>(port);
 }
 
 result<settings> load_settings(const std::filesystem::path& file,
@@ -686,9 +717,13 @@ std::string describe(const settings& cfg) {
                      o.flush_interval.count());
   const auto& c = cfg.cycle;
   out += fmt::format("\n[cycle]\nsync_interval_s = {}\nsignup_poll_s = {}\n"
-                     "drain_timeout_s = {}\n\n# master key: {}\n",
+                     "drain_timeout_s = {}\n",
                      c.interval.count(), c.signup_poll.count(),
-                     c.drain_timeout.count(), set(cfg.master_key));
+                     c.drain_timeout.count());
+  out +=
+    fmt::format("\n[inspector]\nhost = \"{}\"\nport = {}\n\n"
+                "# master key: {}\n",
+                cfg.inspector.host, cfg.inspector.port, set(cfg.master_key));
   return out;
 }
 

@@ -157,6 +157,14 @@ struct cycle_settings {
   std::chrono::seconds drain_timeout = default_drain_timeout;
 };
 
+/// `[inspector]`: where `flowsync inspect` can attach to a running daemon.
+struct inspector_settings {
+  /// Loopback only: whoever reaches the port sees the daemon's status.
+  std::string host = "127.0.0.1";
+  /// 0 keeps the inspector off (FLOWSYNC_INSPECTOR_PORT).
+  uint16_t port = 0;
+};
+
 /// Everything the daemon is configured with, validated.
 struct settings {
   /// The file the settings came from; empty when only the environment.
@@ -168,6 +176,7 @@ struct settings {
   rate_limit_settings rate_limits;
   output_settings output;
   cycle_settings cycle;
+  inspector_settings inspector;
   /// FLOWSYNC_MASTER_KEY (or the file named by FLOWSYNC_MASTER_KEY_FILE):
   /// seals the users' private keys.
   secret master_key;
@@ -180,6 +189,13 @@ using env_lookup =
 
 /// The process environment.
 env_lookup process_env();
+
+/// Whether `host` names this machine's loopback interface.
+bool is_loopback_host(const std::string& host);
+
+/// Reads a TCP port number (1 to 65535) from `text`, e.g. the value of
+/// FLOWSYNC_INSPECTOR_PORT; `what` names it in the error.
+result<uint16_t> parse_port(const std::string& text, const std::string& what);
 
 /// Reads the settings: built-in defaults, then the network profile, then the
 /// file (TOML; may be empty for none), then the environment. Fails with

@@ -17,6 +17,7 @@ using end = caf::atom_constant<caf::atom("end")>;
 using flush = caf::atom_constant<caf::atom("flush")>;
 using grants = caf::atom_constant<caf::atom("grants")>;
 using insert = caf::atom_constant<caf::atom("insert")>;
+using inspect = caf::atom_constant<caf::atom("inspect")>;
 using keys = caf::atom_constant<caf::atom("keys")>;
 using ledger = caf::atom_constant<caf::atom("ledger")>;
 using once = caf::atom_constant<caf::atom("once")>;

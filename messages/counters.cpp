@@ -29,17 +29,11 @@ cycle_counters& cycle_counters::operator+=(const cycle_counters& other) {
 }
 
 std::string to_string(const cycle_counters& x) {
-  return fmt::format(
-    "total={} synced={} corrupted={} created={} creation_errors={} "
-    "vaults_created={} vaults_present={} vault_errors={} balance_checks={} "
-    "funding_needed={} funding_sealed={} funding_errors={} skipped={} "
-    "pending={} bad_records={} scripts={} transactions={} "
-    "planned_creations={} planned_top_ups={} planned_repairs={}",
-    x.total, x.synced, x.corrupted, x.created, x.creation_errors,
-    x.vaults_created, x.vaults_present, x.vault_errors, x.balance_checks,
-    x.funding_needed, x.funding_sealed, x.funding_errors, x.skipped, x.pending,
-    x.bad_records, x.scripts, x.transactions, x.planned_creations,
-    x.planned_top_ups, x.planned_repairs);
+  std::string out;
+  for_each_counter(x, [&out](const char* name, uint64_t value) {
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, value);
+  });
+  return out;
 }
 
 } // namespace flowsync

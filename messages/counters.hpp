@@ -43,6 +43,31 @@ struct cycle_counters {
   cycle_counters& operator+=(const cycle_counters& other);
 };
 
+/// Calls `f(name, value)` for every counter, in the order declared.
+template <class F>
+void for_each_counter(const cycle_counters& x, F f) {
+  f("total", x.total);
+  f("synced", x.synced);
+  f("corrupted", x.corrupted);
+  f("created", x.created);
+  f("creation_errors", x.creation_errors);
+  f("vaults_created", x.vaults_created);
+  f("vaults_present", x.vaults_present);
+  f("vault_errors", x.vault_errors);
+  f("balance_checks", x.balance_checks);
+  f("funding_needed", x.funding_needed);
+  f("funding_sealed", x.funding_sealed);
+  f("funding_errors", x.funding_errors);
+  f("skipped", x.skipped);
+  f("pending", x.pending);
+  f("bad_records", x.bad_records);
+  f("scripts", x.scripts);
+  f("transactions", x.transactions);
+  f("planned_creations", x.planned_creations);
+  f("planned_top_ups", x.planned_top_ups);
+  f("planned_repairs", x.planned_repairs);
+}
+
 /// The counters as one line of `name=value` pairs, for logs.
 std::string to_string(const cycle_counters& x);
 

@@ -2,6 +2,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/counters.hpp"
+#include "messages/inspection.hpp"
 #include "messages/limits.hpp"
 #include "messages/supabase.hpp"
 #include "messages/wallet.hpp"
@@ -25,6 +26,8 @@ using rate_limiter_actor = caf::typed_actor<
   caf::reacts_to<atom::throttled, request_class>,
   // The limiter's record of recent grants of the class.
   caf::replies_to<atom::grants, request_class>::with<grant_log>,
+  // Each class's limit in force and recent load, for the inspector.
+  caf::replies_to<atom::status>::with<limiter_status>,
   // Internal: a waiting request of the class may be due.
   caf::reacts_to<atom::wake, request_class>>;
 
@@ -101,6 +104,8 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<atom::spend, uint64_t, uint64_t, bool>::with<uint64_t>,
   // The counters of the current or last cycle.
   caf::replies_to<atom::status>::with<cycle_summary>,
+  // The whole daemon as it stands, for the inspector.
+  caf::replies_to<atom::inspect>::with<daemon_status>,
   // Internal: the cycle timer fired.
   caf::reacts_to<atom::tick>,
   // Internal: time to look for new sign-ups.
@@ -125,5 +130,11 @@ using wallet_worker_actor = caf::typed_actor<
   caf::reacts_to<atom::poll>,
   // Internal: the drain deadline passed.
   caf::reacts_to<atom::tick>>;
+
+/// The read-only face of a running daemon that `flowsync inspect` attaches
+/// to through CAF's middleman, on a loopback port.
+using inspector_actor = caf::typed_actor<
+  // The daemon's status: cycle, workers, rate limits.
+  caf::replies_to<atom::status>::with<daemon_status>>;
 
 } // namespace flowsync

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/counters.hpp"
+#include "messages/inspection.hpp"
 #include "messages/limits.hpp"
 #include "messages/supabase.hpp"
 #include "messages/wallet.hpp"
@@ -34,5 +35,9 @@ CAF_ADD_TYPE_ID(flowsync, (flowsync::account_entry))
 CAF_ADD_TYPE_ID(flowsync, (flowsync::flush_report))
 CAF_ADD_TYPE_ID(flowsync, (flowsync::request_class))
 CAF_ADD_TYPE_ID(flowsync, (flowsync::grant_log))
+CAF_ADD_TYPE_ID(flowsync, (flowsync::lane_status))
+CAF_ADD_TYPE_ID(flowsync, (flowsync::limiter_status))
+CAF_ADD_TYPE_ID(flowsync, (flowsync::worker_status))
+CAF_ADD_TYPE_ID(flowsync, (flowsync::daemon_status))
 
 CAF_END_TYPE_ID_BLOCK(flowsync)

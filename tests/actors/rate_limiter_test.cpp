@@ -149,4 +149,37 @@ TEST_CASE_FIXTURE(limiter_fixture,
         == after.granted_at[after.granted_at.size() - 4]);
 }
 
+TEST_CASE_FIXTURE(limiter_fixture,
+                  "the status shows each class's limit in force and the "
+                  "grants of the last second") {
+  start();
+  acquire(request_class::script, 3);
+  acquire(request_class::access, 2);
+  self->send(limiter, atom::throttled::value, request_class::transaction);
+  run();
+
+  auto status = ask<limiter_status>(limiter, atom::status::value);
+
+  REQUIRE(status);
+  REQUIRE(status->lanes.size() == 3);
+  const auto& scripts = status->lanes[0];
+  CHECK(scripts.cls == request_class::script);
+  CHECK(scripts.configured == 5);
+  CHECK(scripts.limit == 5);
+  CHECK(scripts.last_second == 3);
+  CHECK(scripts.granted == 3);
+  CHECK(scripts.waiting == 0);
+  const auto& transactions = status->lanes[1];
+  CHECK(transactions.configured == 50);
+  CHECK(transactions.limit == 25);
+  CHECK(status->lanes[2].granted == 2);
+
+  // A second later the grants are no longer recent, but still counted.
+  advance(std::chrono::seconds{1});
+  status = ask<limiter_status>(limiter, atom::status::value);
+  REQUIRE(status);
+  CHECK(status->lanes[0].last_second == 0);
+  CHECK(status->lanes[0].granted == 3);
+}
+
 TEST_SUITE_END();

@@ -1,3 +1,4 @@
+#include "actors/inspector.hpp"
 #include "actors/supervisor.hpp"
 #include "adapters/atomic_file.hpp"
 #include "adapters/flow_cli_config.hpp"
@@ -510,6 +511,66 @@ TEST_CASE_FIXTURE(supervisor_fixture,
   // The crashed worker held user 1's batch and one waiting behind it.
   CHECK(summary.counters.pending == 2);
   CHECK(summary.counters.synced == 4);
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "the inspector shows a running cycle, the workers and the "
+                  "rate limits") {
+  for (int n = 1; n <= 3; ++n)
+    account_row(n, addr(n));
+  db->user_pages = {page_of({3, 2}, 3, 2), page_of({1}, 3, 0)};
+  auto sup = spawn();
+  auto inspector = track(spawn_inspector(sys, sup));
+  run();
+
+  // The status asked right after the cycle starts sees it at its first
+  // step; mailboxes are served in order.
+  auto started = pending<bool>(sup, atom::run::value);
+  auto early = pending<daemon_status>(inspector, atom::status::value);
+  REQUIRE(run_until([&] { return early->arrived; }));
+  REQUIRE(started->value);
+  CHECK(*started->value);
+  REQUIRE(early->value);
+  CHECK(early->value->network == "emulator");
+  CHECK(early->value->cycle_running);
+  CHECK(early->value->phase == "reading the ledger");
+  CHECK(early->value->current.cycle == 1);
+  CHECK(early->value->last.cycle == 0);
+  REQUIRE(early->value->workers.size() == 1);
+  CHECK(early->value->workers[0].up);
+  CHECK(early->value->workers[0].proposal_key == 1);
+  REQUIRE(early->value->limiter.lanes.size() == 3);
+  CHECK(early->value->limiter.lanes[0].configured == 5);
+  CHECK(early->value->limiter.lanes[1].configured == 50);
+  CHECK(early->value->limiter.lanes[2].configured == 100);
+
+  // Once the cycle is over, its summary is the last one and the scripts it
+  // ran went through the limiter.
+  run();
+  auto after = ask<daemon_status>(inspector, atom::status::value);
+  REQUIRE(after);
+  CHECK_FALSE(after->cycle_running);
+  CHECK(after->phase == "idle");
+  CHECK(after->last.cycle == 1);
+  CHECK(after->last.complete);
+  CHECK(after->last.counters.total == 3);
+  CHECK(after->last.counters.synced == 3);
+  CHECK(after->limiter.lanes[0].granted == after->last.counters.scripts);
+  CHECK(after->limiter.lanes[0].granted >= 1);
+}
+
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "the inspector goes when the supervisor goes") {
+  auto sup = spawn();
+  auto inspector = spawn_inspector(sys, sup);
+  run();
+  REQUIRE(ask<daemon_status>(inspector, atom::status::value));
+
+  self->send(sup, atom::shutdown::value);
+  run();
+
+  auto answer = ask<daemon_status>(inspector, atom::status::value);
+  CHECK_FALSE(answer);
 }
 
 TEST_SUITE_END();

@@ -132,6 +132,9 @@ supervisor_actor::behavior_type fake_supervisor(world_ptr w) {
       return std::min(count, w->grant_limit);
     },
     [](atom::status) { return refuse<cycle_summary>("supervisor", "status"); },
+    [](atom::inspect) {
+      return refuse<daemon_status>("supervisor", "inspect");
+    },
     [](atom::tick) { unexpected("supervisor", "tick"); },
     [](atom::watch) { unexpected("supervisor", "watch"); },
     [](atom::retry, uint32_t) { unexpected("supervisor", "retry"); },

@@ -8,10 +8,13 @@
 #include "tests/integration/harness.hpp"
 #include "tests/integration/sandbox.hpp"
 
+#include <csignal>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
 
 using namespace flowsync;
 using namespace flowsync::testing;
@@ -204,4 +207,74 @@ TEST_CASE("a drained wallet gets exactly one top-up and an unpublished "
   INFO(again.output);
   CHECK(again.exit_code == 0);
   CHECK(count_top_ups() == "1");
+}
+
+TEST_CASE("a running daemon shows its state to `flowsync inspect`, which "
+          "says so when no daemon answers") {
+  if (skip_without_sandbox())
+    return;
+  temp_folder tmp;
+  auto config = write_daemon_config(tmp.path);
+  auto port = std::to_string(free_port());
+  REQUIRE(port != "0");
+  auto env = daemon_env(config);
+  env["FLOWSYNC_INSPECTOR_PORT"] = port;
+  env["SYNC_INTERVAL"] = "600";
+  create_users(3);
+  auto log = tmp.path / "daemon.log";
+  background_process daemon{{flowsync_binary(), "run"}, env, log};
+
+  auto first_cycle_done = [&] {
+    auto text = read_file(log);
+    return text && text->find("stats: cycle 1 completed") != std::string::npos;
+  };
+  auto deadline = std::chrono::steady_clock::now() + cycle_timeout;
+  while (!first_cycle_done() && daemon.running()
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  REQUIRE(first_cycle_done());
+
+  auto json =
+    run_command({flowsync_binary(), "inspect", "--json", "--port", port}, {},
+                std::chrono::seconds{30});
+  INFO(json.output);
+  REQUIRE(json.exit_code == 0);
+  rapidjson::Document doc;
+  doc.Parse(json.output.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(std::string{doc["network"].GetString()} == "emulator");
+  CHECK_FALSE(doc["cycle_running"].GetBool());
+  CHECK(doc["last"]["cycle"].GetUint64() == 1);
+  CHECK(doc["last"]["complete"].GetBool());
+  CHECK(doc["last"]["counters"]["total"].GetUint64() >= 3);
+  REQUIRE(doc["next_cycle_in_s"].IsNumber());
+  CHECK(doc["next_cycle_in_s"].GetDouble() > 500);
+  REQUIRE(doc["workers"].Size() == 3);
+  for (const auto& worker : doc["workers"].GetArray())
+    CHECK(worker["up"].GetBool());
+  const auto& limits = doc["rate_limits"];
+  CHECK(limits["script"]["configured"].GetUint() == 5);
+  CHECK(limits["transaction"]["configured"].GetUint() == 50);
+  CHECK(limits["access"]["configured"].GetUint() == 100);
+  // Every script of the cycle went through the limiter.
+  CHECK(limits["script"]["granted"].GetUint64()
+        >= doc["last"]["counters"]["scripts"].GetUint64());
+
+  auto text = run_command({flowsync_binary(), "inspect", "--port", port}, {},
+                          std::chrono::seconds{30});
+  INFO(text.output);
+  CHECK(text.exit_code == 0);
+  CHECK(text.output.find("flowsync on emulator") != std::string::npos);
+  CHECK(text.output.find("worker 2: up") != std::string::npos);
+  CHECK(text.output.find("last cycle 1 completed") != std::string::npos);
+
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(std::chrono::seconds{60}) == 0);
+
+  auto gone = run_command({flowsync_binary(), "inspect", "--port", port}, {},
+                          std::chrono::seconds{30});
+  INFO(gone.output);
+  CHECK(gone.exit_code == 1);
+  CHECK(gone.output.find("no daemon's inspector answers on 127.0.0.1:" + port)
+        != std::string::npos);
 }

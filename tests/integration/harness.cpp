@@ -563,11 +563,6 @@ std::vector<created_account> accounts_created_between(uint64_t from,
   return out;
 }
 
-// -- a private stand-in ------------------------------------------------------
-
-namespace {
-
-/// A loopback port nobody listens on right now.
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -579,6 +574,10 @@ int free_port() {
   close(fd);
   return ok ? ntohs(addr.sin_port) : 0;
 }
+
+// -- a private stand-in ------------------------------------------------------
+
+namespace {
 
 result<http_response> standin_call(const std::string& url,
                                    const std::string& method,

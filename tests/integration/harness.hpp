@@ -59,6 +59,9 @@ class background_process {
 /// The sandbox's `flowsync` binary.
 std::string flowsync_binary();
 
+/// A loopback port nobody listens on right now; 0 when none could be had.
+int free_port();
+
 /// A folder of the test's own, removed at the end.
 struct temp_folder {
   std::filesystem::path path;
