@@ -1,7 +1,12 @@
 #include "actors/inspector.hpp"
 
+#include "adapters/logging.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/message_view.hpp>
+#include <caf/scheduled_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/system_messages.hpp>
 
 namespace flowsync {
@@ -12,6 +17,13 @@ inspector(inspector_actor::stateful_pointer<inspector_state> self,
   self->state.supervisor = supervisor;
   self->monitor(supervisor);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  // Whoever reaches the port can send anything: a message outside the
+  // interface is answered with an error, logged, and changes nothing.
+  self->set_default_handler(
+    [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+      FLOWSYNC_WARN("inspector refused a message outside its interface");
+      return caf::sec::unexpected_message;
+    });
   return {
     [self](atom::status) {
       auto promise = self->make_response_promise<daemon_status>();

@@ -573,4 +573,20 @@ TEST_CASE_FIXTURE(supervisor_fixture,
   CHECK_FALSE(answer);
 }
 
+TEST_CASE_FIXTURE(supervisor_fixture,
+                  "the inspector answers a message outside its interface "
+                  "with an error and goes on") {
+  auto sup = spawn();
+  auto inspector = track(spawn_inspector(sys, sup));
+  run();
+
+  // A client on the port is not held to the typed interface.
+  auto untyped = caf::actor_cast<caf::actor>(inspector);
+  auto odd = ask<daemon_status>(untyped, atom::shutdown::value);
+
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error() == caf::sec::unexpected_message);
+  CHECK(ask<daemon_status>(inspector, atom::status::value));
+}
+
 TEST_SUITE_END();
