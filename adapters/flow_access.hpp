@@ -1,12 +1,5 @@
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
 #include "adapters/address.hpp"
 #include "adapters/cadence_json.hpp"
 #include "adapters/crypto.hpp"
@@ -14,6 +7,13 @@
 #include "adapters/result.hpp"
 #include "adapters/transaction.hpp"
 #include "adapters/ufix64.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace flowsync {
 
@@ -83,15 +83,15 @@ struct tx_result {
 /// The access-node API the daemon uses. Blocking; one instance per actor.
 /// The REST implementation is the real one; tests substitute fakes.
 class flow_access {
-public:
+ public:
   virtual ~flow_access() = default;
 
   /// Runs a read-only script against the latest sealed block. A script that
   /// aborts is `execution_failed`; one over its compute limit or the request
   /// size cap is `compute_limit` (never `rate_limited`).
-  virtual result<cvalue> execute_script(std::string_view script,
-                                        const std::vector<cvalue>& arguments)
-    = 0;
+  virtual result<cvalue>
+  execute_script(std::string_view script,
+                 const std::vector<cvalue>& arguments) = 0;
 
   /// The account at `addr` with its keys; `not_found` when there is none.
   virtual result<account_info> get_account(const address& addr) = 0;
