@@ -10,6 +10,27 @@ namespace {
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// One member of the object being written, by the type of its value.
+void put(json_writer& out, const char* key, uint64_t value) {
+  out.Key(key);
+  out.Uint64(value);
+}
+
+void put(json_writer& out, const char* key, double value) {
+  out.Key(key);
+  out.Double(value);
+}
+
+void put(json_writer& out, const char* key, bool value) {
+  out.Key(key);
+  out.Bool(value);
+}
+
+void put(json_writer& out, const char* key, const std::string& value) {
+  out.Key(key);
+  out.String(value.c_str());
+}
+
 std::string counters_line(const cycle_counters& c) {
   return fmt::format("{} wallets, {} synced, {} corrupted, {} created, {} "
                      "vaults created, {} funding sealed, {} pending, {} "
@@ -22,17 +43,13 @@ std::string counters_line(const cycle_counters& c) {
 
 void write_summary(json_writer& out, const cycle_summary& s) {
   out.StartObject();
-  out.Key("cycle");
-  out.Uint64(s.cycle);
-  out.Key("complete");
-  out.Bool(s.complete);
-  out.Key("seconds");
-  out.Double(s.seconds);
+  put(out, "cycle", s.cycle);
+  put(out, "complete", s.complete);
+  put(out, "seconds", s.seconds);
   out.Key("counters");
   out.StartObject();
   for_each_counter(s.counters, [&out](const char* name, uint64_t value) {
-    out.Key(name);
-    out.Uint64(value);
+    put(out, name, value);
   });
   out.EndObject();
   out.EndObject();
@@ -82,29 +99,20 @@ std::string to_json(const daemon_status& x) {
   rapidjson::StringBuffer buf;
   json_writer out{buf};
   out.StartObject();
-  out.Key("network");
-  out.String(x.network.c_str());
-  out.Key("uptime_s");
-  out.Double(x.uptime_s);
-  out.Key("stopping");
-  out.Bool(x.stopping);
-  out.Key("cycle_running");
-  out.Bool(x.cycle_running);
-  out.Key("phase");
-  out.String(x.phase.c_str());
-  out.Key("users_seen");
-  out.Uint64(x.users_seen);
-  out.Key("batches_ready");
-  out.Uint64(x.batches_ready);
-  out.Key("batches_out");
-  out.Uint64(x.batches_out);
+  put(out, "network", x.network);
+  put(out, "uptime_s", x.uptime_s);
+  put(out, "stopping", x.stopping);
+  put(out, "cycle_running", x.cycle_running);
+  put(out, "phase", x.phase);
+  put(out, "users_seen", x.users_seen);
+  put(out, "batches_ready", x.batches_ready);
+  put(out, "batches_out", x.batches_out);
   out.Key("next_cycle_in_s");
   if (x.next_cycle_in_s >= 0)
     out.Double(x.next_cycle_in_s);
   else
     out.Null();
-  out.Key("signups_in_progress");
-  out.Uint64(x.signups_in_progress);
+  put(out, "signups_in_progress", x.signups_in_progress);
   out.Key("current");
   write_summary(out, x.current);
   out.Key("last");
@@ -113,14 +121,10 @@ std::string to_json(const daemon_status& x) {
   out.StartArray();
   for (const auto& w : x.workers) {
     out.StartObject();
-    out.Key("index");
-    out.Uint(w.index);
-    out.Key("up");
-    out.Bool(w.up);
-    out.Key("proposal_key");
-    out.Uint(w.proposal_key);
-    out.Key("batches");
-    out.Uint(w.batches);
+    put(out, "index", uint64_t{w.index});
+    put(out, "up", w.up);
+    put(out, "proposal_key", uint64_t{w.proposal_key});
+    put(out, "batches", uint64_t{w.batches});
     out.EndObject();
   }
   out.EndArray();
@@ -129,16 +133,11 @@ std::string to_json(const daemon_status& x) {
   for (const auto& l : x.limiter.lanes) {
     out.Key(to_string(l.cls));
     out.StartObject();
-    out.Key("configured");
-    out.Uint(l.configured);
-    out.Key("limit");
-    out.Uint(l.limit);
-    out.Key("last_second");
-    out.Uint(l.last_second);
-    out.Key("waiting");
-    out.Uint(l.waiting);
-    out.Key("granted");
-    out.Uint64(l.granted);
+    put(out, "configured", uint64_t{l.configured});
+    put(out, "limit", uint64_t{l.limit});
+    put(out, "last_second", uint64_t{l.last_second});
+    put(out, "waiting", uint64_t{l.waiting});
+    put(out, "granted", l.granted);
     out.EndObject();
   }
   out.EndObject();
