@@ -31,6 +31,10 @@ supabase_fetcher_actor::behavior_type supabase_fetcher(
         "users page " + std::to_string(page),
         [&st, page, per_page] { return st.api->list_users(page, per_page); });
     },
+    [&st](atom::users, const id_list& users) {
+      return st.run<user_page>(
+        "users by id", [&st, users] { return st.api->get_users(users.ids); });
+    },
     [&st](atom::wallets, const std::string& after, int32_t limit) {
       return st.run<wallet_page>(
         "wallet rows", [&st, after, limit]() -> result<wallet_page> {

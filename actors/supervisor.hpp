@@ -33,6 +33,10 @@ constexpr size_t creations_per_batch = 2;
 constexpr int signup_page_size = 50;
 /// Full sweeps of the Auth users per cycle, when the count keeps moving.
 constexpr int max_user_sweeps = 3;
+/// Users a cycle looks up one by one when the sweeps missed them, at most,
+/// and how many ids go in one request to the fetcher.
+constexpr size_t max_user_lookups = 1000;
+constexpr size_t user_lookups_per_request = 50;
 /// Restarts of one child within `restart_window` before giving up.
 constexpr int max_restarts = 5;
 constexpr std::chrono::seconds restart_window{60};
@@ -72,6 +76,13 @@ struct cycle_run {
   int page = 1;
   int sweeps = 0;
   int64_t reported_total = -1;
+  /// The sweeps ended with fewer users than the server counts: the pages
+  /// shifted (sign-ups, deletions) or users created at the same instant
+  /// fell between pages, whose order among them is not stable.
+  bool users_short = false;
+  /// Rows met while counting whose user the sweeps missed, with the
+  /// address each claims, to look up by id before the rows are served.
+  std::vector<std::pair<std::string, std::string>> unseen;
   /// Ledger rows that are not final, by user.
   std::unordered_map<std::string, std::vector<ledger_entry>> open;
   /// Top-ups recorded today, by address.
@@ -83,6 +94,8 @@ struct cycle_run {
   std::unordered_set<std::string> shared;
   /// User records that could not be read in the current sweep.
   int64_t rejected_this_sweep = 0;
+  /// Ids of the records that could not be read, reported once.
+  std::unordered_set<std::string> rejected_ids;
   std::string wallet_cursor;
   /// The wallet rows are read twice: first only to count the rows that
   /// claim each address, so that rows sharing one are refused wherever
@@ -103,6 +116,9 @@ struct cycle_run {
   cycle_counters counters;
   bool complete = true;
 };
+
+/// Records what the cycle needs to know of an Auth user.
+void note_user(cycle_run& run, const auth_user& user);
 
 struct supervisor_state {
   static inline const char* name = "supervisor";
@@ -179,6 +195,14 @@ struct supervisor_state {
   void on_wallet_page(wallet_page& page);
   /// Counts the claims of a page in the first read of the wallet rows.
   void count_claims(const wallet_page& page);
+  /// Counts one row's claim on its address if the row will be served.
+  void count_claim(const std::string& auth_id, const std::string& address);
+  /// Looks up, by id, the users of rows the sweeps missed, then goes on
+  /// to serve the rows.
+  void look_up_unseen();
+  void on_unseen_users(user_page& page);
+  /// Ends the count and starts the second read, which serves the rows.
+  void serve_rows();
   /// Turns a wallet row into a task or a refusal.
   void take_row(wallet_row& row);
   void insert_missing_rows();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 namespace flowsync {
 
@@ -116,6 +117,13 @@ void supervisor_state::read_balance() {
 
 // -- users --------------------------------------------------------------------
 
+void note_user(cycle_run& run, const auth_user& user) {
+  auto& flags = run.users[user.id];
+  flags.deleted = user.deleted;
+  flags.anonymous = user.anonymous;
+  flags.banned = user.banned;
+}
+
 void supervisor_state::sweep_users() {
   run->phase = "reading users";
   auto per_page = cfg.cfg.supabase.users_per_page;
@@ -130,14 +138,12 @@ void supervisor_state::sweep_users() {
 }
 
 void supervisor_state::on_user_page(user_page& page) {
-  for (const auto& user : page.users) {
-    auto& flags = run->users[user.id];
-    flags.deleted = user.deleted;
-    flags.anonymous = user.anonymous;
-    flags.banned = user.banned;
-  }
+  for (const auto& user : page.users)
+    note_user(*run, user);
   for (const auto& bad : page.rejected) {
     ++run->rejected_this_sweep;
+    if (!bad.id.empty())
+      run->rejected_ids.insert(bad.id);
     if (run->sweeps > 0)
       continue; // reported in the first sweep already
     ++run->counters.bad_records;
@@ -170,8 +176,14 @@ void supervisor_state::on_user_page(user_page& page) {
     run->rejected_this_sweep = 0;
     return sweep_users();
   }
-  FLOWSYNC_INFO("supervisor read {} users in {} sweeps", run->users.size(),
-                run->sweeps);
+  run->users_short = run->reported_total > seen;
+  if (run->users_short)
+    FLOWSYNC_WARN("supervisor saw {} of {} users in {} sweeps; the users of "
+                  "wallet rows it missed are looked up one by one",
+                  seen, run->reported_total, run->sweeps);
+  else
+    FLOWSYNC_INFO("supervisor read {} users in {} sweeps", run->users.size(),
+                  run->sweeps);
   known_users.clear();
   for (const auto& [id, flags] : run->users)
     known_users.insert(id);
@@ -230,13 +242,13 @@ void supervisor_state::on_wallet_page(wallet_page& page) {
 
 void supervisor_state::count_claims(const wallet_page& page) {
   for (const auto& row : page.rows) {
-    // Only rows that take_row serves claim an address.
-    auto user = run->users.find(row.auth_id);
-    if (row.flow_address.empty() || user == run->users.end()
-        || user->second.deleted
-        || (user->second.anonymous && !cfg.cfg.policy.include_anonymous))
+    if (run->users_short && run->users.count(row.auth_id) == 0
+        && run->rejected_ids.count(row.auth_id) == 0) {
+      if (run->unseen.size() < max_user_lookups)
+        run->unseen.emplace_back(row.auth_id, row.flow_address);
       continue;
-    ++run->claims[address_key(row.flow_address)];
+    }
+    count_claim(row.auth_id, row.flow_address);
   }
   auto full =
     page.rows.size() >= static_cast<size_t>(cfg.cfg.supabase.wallets_per_page);
@@ -244,6 +256,66 @@ void supervisor_state::count_claims(const wallet_page& page) {
     run->wallet_cursor = page.rows.back().auth_id;
     return next_wallet_page();
   }
+  if (!run->unseen.empty())
+    return look_up_unseen();
+  serve_rows();
+}
+
+void supervisor_state::count_claim(const std::string& auth_id,
+                                   const std::string& address) {
+  // Only rows that take_row serves claim an address.
+  auto user = run->users.find(auth_id);
+  if (address.empty() || user == run->users.end() || user->second.deleted
+      || (user->second.anonymous && !cfg.cfg.policy.include_anonymous))
+    return;
+  ++run->claims[address_key(address)];
+}
+
+void supervisor_state::look_up_unseen() {
+  run->phase = "looking up missed users";
+  auto count = std::min(run->unseen.size(), user_lookups_per_request);
+  id_list ids;
+  for (size_t i = run->unseen.size() - count; i < run->unseen.size(); ++i)
+    ids.ids.push_back(run->unseen[i].first);
+  self->request(fetcher, fetcher_timeout, atom::users::value, ids)
+    .then([this](user_page& page) { on_unseen_users(page); },
+          [this](const caf::error& err) {
+            if (!run)
+              return;
+            FLOWSYNC_ERROR("supervisor cannot look up {} users the sweeps "
+                           "missed: {}; their wallets wait for the next cycle",
+                           run->unseen.size(), describe(err));
+            run->complete = false;
+            run->unseen.clear();
+            serve_rows();
+          });
+}
+
+void supervisor_state::on_unseen_users(user_page& page) {
+  if (!run || stopping)
+    return;
+  for (const auto& user : page.users) {
+    note_user(*run, user);
+    known_users.insert(user.id);
+  }
+  for (const auto& bad : page.rejected) {
+    ++run->counters.bad_records;
+    FLOWSYNC_WARN("supervisor skips the user record of {}: {}", bad.id,
+                  bad.reason);
+  }
+  auto count = std::min(run->unseen.size(), user_lookups_per_request);
+  for (size_t i = run->unseen.size() - count; i < run->unseen.size(); ++i)
+    count_claim(run->unseen[i].first, run->unseen[i].second);
+  run->unseen.resize(run->unseen.size() - count);
+  if (!run->unseen.empty())
+    return look_up_unseen();
+  FLOWSYNC_INFO("supervisor has {} users after looking up those the sweeps "
+                "missed",
+                run->users.size());
+  serve_rows();
+}
+
+void supervisor_state::serve_rows() {
   run->counting = false;
   run->wallet_cursor.clear();
   next_wallet_page();
@@ -467,7 +539,8 @@ void supervisor_state::end_cycle() {
     refused_wallet item{auth_id, "another wallet row claims the same address"};
     self->send(stats, atom::refused::value, item);
   }
-  self->send(stats, atom::count::value, run->counters);
+  // Moved, not copied: the inspector adds what the supervisor still holds.
+  self->send(stats, atom::count::value, std::exchange(run->counters, {}));
   auto id = run->id;
   auto complete = run->complete;
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now()

@@ -133,6 +133,13 @@ class supabase_api {
   /// listed in `rejected`; they never fail the page.
   virtual result<user_page> list_users(int page, int per_page) = 0;
 
+  /// The Auth users with these ids, one `GET /auth/v1/admin/users/<id>`
+  /// each: for users a sweep of the pages missed (paging is unstable among
+  /// users created at the same instant). An id no user has is left out; a
+  /// record that cannot be used is listed in `rejected`. Fails with
+  /// `ec::invalid_input` on an id that is not a UUID.
+  virtual result<user_page> get_users(const std::vector<std::string>& ids) = 0;
+
   /// Up to `limit` wallet rows whose auth_id sorts after `after` (all rows
   /// when empty), ordered by auth_id: keyset paging over a unique key.
   virtual result<std::vector<wallet_row>> wallets_after(std::string_view after,

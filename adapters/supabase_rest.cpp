@@ -477,6 +477,40 @@ class supabase_rest final : public supabase_api {
     return out;
   }
 
+  result<user_page> get_users(const std::vector<std::string>& ids) override {
+    auto normalized = normalize_ids(ids);
+    if (!normalized)
+      return normalized.error();
+    const char* what = "Supabase GET /auth/v1/admin/users/<id>";
+    user_page out;
+    auto now = std::time(nullptr);
+    for (size_t index = 0; index < normalized->size(); ++index) {
+      const auto& id = (*normalized)[index];
+      auto resp = exchange("GET", "/auth/v1/admin/users/" + id, {}, {});
+      if (!resp)
+        return resp.error();
+      if (resp->status == 404)
+        continue; // no such user (any more)
+      if (resp->status != 200)
+        return answer_failure(*resp, what);
+      rapidjson::Document doc;
+      doc.Parse(resp->body.data(), resp->body.size());
+      if (doc.HasParseError())
+        return malformed(what, "malformed JSON");
+      auth_user user;
+      std::string read_id;
+      std::string reason;
+      if (!read_user(doc, user, read_id, reason, now))
+        out.rejected.push_back(rejected_record{index, id, reason});
+      else if (user.id != id)
+        out.rejected.push_back(
+          rejected_record{index, id, "the answer names another user"});
+      else
+        out.users.push_back(std::move(user));
+    }
+    return out;
+  }
+
   result<std::vector<wallet_row>> wallets_after(std::string_view after,
                                                 int limit) override {
     std::string from;

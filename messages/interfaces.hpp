@@ -69,6 +69,8 @@ using supabase_fetcher_actor = caf::typed_actor<
   caf::replies_to<atom::schema>::with<bool>,
   // One page of Auth users (page, per_page).
   caf::replies_to<atom::users, int32_t, int32_t>::with<user_page>,
+  // Auth users by id, for those a sweep of the pages missed.
+  caf::replies_to<atom::users, id_list>::with<user_page>,
   // Wallet rows after an auth id, ordered by auth id (after, limit).
   caf::replies_to<atom::wallets, std::string, int32_t>::with<wallet_page>,
   // The wallet rows of these users.

@@ -244,6 +244,21 @@ result<user_page> fake_supabase::list_users(int page, int per_page) {
   return user_pages[index];
 }
 
+result<user_page>
+fake_supabase::get_users(const std::vector<std::string>& ids) {
+  std::string detail;
+  for (const auto& id : ids)
+    detail += (detail.empty() ? "" : " ") + id;
+  if (auto f = called("users by id", detail))
+    return *f;
+  user_page out;
+  for (const auto& id : ids)
+    for (const auto& user : users_by_id)
+      if (user.id == id)
+        out.users.push_back(user);
+  return out;
+}
+
 result<std::vector<wallet_row>>
 fake_supabase::wallets_after(std::string_view after, int limit) {
   if (auto f = called("wallets", std::string{after}))

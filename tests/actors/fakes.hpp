@@ -121,6 +121,9 @@ class fake_supabase : public supabase_api {
   /// last one repeats.
   std::vector<user_page_answer> user_pages;
 
+  /// The users `get_users` finds by id (the pages are scripted apart).
+  std::vector<auth_user> users_by_id;
+
   /// The wallet table, any order.
   std::vector<wallet_row> wallets;
 
@@ -131,6 +134,7 @@ class fake_supabase : public supabase_api {
   std::map<std::string, failure> failing;
 
   result<user_page> list_users(int page, int per_page) override;
+  result<user_page> get_users(const std::vector<std::string>& ids) override;
   result<std::vector<wallet_row>> wallets_after(std::string_view after,
                                                 int limit) override;
   result<std::vector<wallet_row>>

@@ -64,6 +64,9 @@ supabase_fetcher_actor::behavior_type fake_fetcher(world_ptr w) {
     [](atom::users, int32_t, int32_t) {
       return refuse<user_page>("fetcher", "users");
     },
+    [](atom::users, const id_list&) {
+      return refuse<user_page>("fetcher", "users by id");
+    },
     [](atom::wallets, const std::string&, int32_t) {
       return refuse<wallet_page>("fetcher", "wallets");
     },

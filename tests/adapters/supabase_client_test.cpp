@@ -398,6 +398,45 @@ TEST_SUITE("supabase client") {
     CHECK(page->rejected[6].reason == "record is not an object");
   }
 
+  TEST_CASE("users are looked up one by one; a missing one is left out") {
+    fake_supabase fake;
+    std::vector<std::string> paths;
+    fake.answer([&paths](const seen_request& req, httplib::Response& res) {
+      paths.push_back(req.method + " " + req.path);
+      auto id = req.path.substr(req.path.rfind('/') + 1);
+      if (id == "7a3f0000-0000-0000-0000-0000000000b1")
+        json(res, 200,
+             R"({"id":"7a3f0000-0000-0000-0000-0000000000b1",)"
+             R"("created_at":"2026-01-01T00:00:00Z","is_anonymous":true})");
+      else if (id == "7a3f0000-0000-0000-0000-0000000000b2")
+        json(res, 404,
+             R"({"code":404,"error_code":"user_not_found",)"
+             R"("msg":"User not found"})");
+      else
+        json(res, 200, R"({"id":"7a3f0000-0000-0000-0000-0000000000ff"})");
+    });
+    auto client = fake.client();
+
+    auto users = client->get_users({"7A3F0000-0000-0000-0000-0000000000B1",
+                                    "7a3f0000-0000-0000-0000-0000000000b2",
+                                    "7a3f0000-0000-0000-0000-0000000000b3"});
+    auto refused = client->get_users({"../rest/v1/wallet"});
+
+    REQUIRE(users);
+    REQUIRE(users->users.size() == 1);
+    CHECK(users->users[0].id == "7a3f0000-0000-0000-0000-0000000000b1");
+    CHECK(users->users[0].anonymous);
+    REQUIRE(users->rejected.size() == 1);
+    CHECK(users->rejected[0].id == "7a3f0000-0000-0000-0000-0000000000b3");
+    CHECK(users->rejected[0].reason == "the answer names another user");
+    REQUIRE(paths.size() == 3);
+    CHECK(paths[0]
+          == "GET /auth/v1/admin/users/7a3f0000-0000-0000-0000-0000000000b1");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == ec::invalid_input);
+    CHECK(paths.size() == 3);
+  }
+
   TEST_CASE("a page that is not the expected JSON is a parse error") {
     fake_supabase fake;
     std::string body;
