@@ -2,10 +2,15 @@
 
 #include "adapters/logging.hpp"
 
+#include <set>
+#include <string>
+
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/message_view.hpp>
 #include <caf/scheduled_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <caf/system_messages.hpp>
 
@@ -17,6 +22,12 @@ inspector(inspector_actor::stateful_pointer<inspector_state> self,
   self->state.supervisor = supervisor;
   self->monitor(supervisor);
   self->set_down_handler([self](const caf::down_msg&) { self->quit(); });
+  // Whoever reaches the port can send an exit message too: only the
+  // supervisor's going ends the inspector.
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    if (msg.source == caf::actor_cast<caf::actor_addr>(self->state.supervisor))
+      self->quit(msg.reason);
+  });
   // Whoever reaches the port can send anything: a message outside the
   // interface is answered with an error, logged, and changes nothing.
   self->set_default_handler(
@@ -57,8 +68,27 @@ caf::expected<uint16_t> publish_inspector(caf::actor_system& sys,
 
 caf::expected<inspector_actor> attach_inspector(caf::actor_system& sys,
                                                 const std::string& host,
-                                                uint16_t port) {
-  return sys.middleman().remote_actor<inspector_actor>(host, port);
+                                                uint16_t port,
+                                                caf::timespan timeout) {
+  // The middleman's own remote_actor waits for the handshake without end;
+  // asking its actor allows a deadline.
+  caf::scoped_actor self{sys};
+  caf::expected<inspector_actor> out = caf::sec::request_timeout;
+  self
+    ->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value,
+              host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          const std::set<std::string>& interface) {
+        if (ptr == nullptr)
+          out = caf::make_error(caf::sec::no_actor_published_at_port);
+        else if (interface != sys.message_types<inspector_actor>())
+          out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+        else
+          out = caf::actor_cast<inspector_actor>(std::move(ptr));
+      },
+      [&](caf::error& err) { out = std::move(err); });
+  return out;
 }
 
 } // namespace flowsync

@@ -16,6 +16,7 @@ namespace flowsync {
 /// Longest wait of the inspector for the supervisor's status.
 constexpr std::chrono::seconds inspector_timeout{10};
 
+/// The inspector's state: the supervisor it asks.
 struct inspector_state {
   static inline const char* name = "inspector";
 
@@ -40,9 +41,12 @@ caf::expected<uint16_t> publish_inspector(caf::actor_system& sys,
                                           const std::string& host,
                                           uint16_t port);
 
-/// Attaches to the inspector a daemon published on `host`:`port`.
+/// Attaches to the inspector a daemon published on `host`:`port`, waiting
+/// at most `timeout` for the handshake (a port held by something that is
+/// not a CAF node may never answer it).
 caf::expected<inspector_actor> attach_inspector(caf::actor_system& sys,
                                                 const std::string& host,
-                                                uint16_t port);
+                                                uint16_t port,
+                                                caf::timespan timeout);
 
 } // namespace flowsync

@@ -143,22 +143,23 @@ class signal_watch {
   std::thread thread_;
 };
 
-/// Publishes the supervisor's inspector as the settings say; false (and
-/// logged) when the port cannot be opened.
-bool open_inspector(caf::actor_system& sys, flowsync::supervisor_actor sup,
+/// Publishes the supervisor's inspector as the settings say. A port that
+/// cannot be opened is logged and the daemon runs on without one: the
+/// inspector is for looking, the work matters more.
+void open_inspector(caf::actor_system& sys, flowsync::supervisor_actor sup,
                     const flowsync::inspector_settings& cfg) {
   auto inspector = flowsync::spawn_inspector(sys, std::move(sup));
   auto port = flowsync::publish_inspector(sys, inspector, cfg.host, cfg.port);
   if (!port) {
-    FLOWSYNC_ERROR("flowsync cannot open the inspector on {}:{} ({}); choose "
-                   "another [inspector] port, or 0 to leave it off",
+    FLOWSYNC_ERROR("flowsync cannot open the inspector on {}:{} ({}) and "
+                   "runs without it; choose another [inspector] port, or 0 "
+                   "to leave it off",
                    cfg.host, cfg.port, sys.render(port.error()));
-    return false;
+    return;
   }
   FLOWSYNC_INFO("flowsync inspector listens on {}:{} (flowsync inspect "
                 "--port {})",
                 cfg.host, *port, *port);
-  return true;
 }
 
 int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
@@ -167,8 +168,11 @@ int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
   signal_watch signals;
   caf::actor_system_config sys_cfg;
   flowsync::register_message_types(sys_cfg);
+  // Only a daemon that runs on publishes its inspector: `sync --once` and
+  // `plan` beside a running daemon would find its port taken.
   auto inspector = cfg.inspector;
-  if (inspector.port != 0)
+  auto publish = !once && inspector.port != 0;
+  if (publish)
     sys_cfg.load<caf::io::middleman>();
   caf::actor_system sys{sys_cfg};
   auto sup = flowsync::spawn_supervisor(
@@ -178,11 +182,8 @@ int run_daemon(flowsync::settings cfg, bool once, bool dry_run) {
     caf::anon_send(sup, flowsync::atom::shutdown::value);
   });
   caf::scoped_actor self{sys};
-  if (inspector.port != 0 && !open_inspector(sys, sup, inspector)) {
-    caf::anon_send(sup, flowsync::atom::shutdown::value);
-    self->wait_for(sup);
-    return exit_preflight;
-  }
+  if (publish)
+    open_inspector(sys, sup, inspector);
   int rc = exit_ok;
   if (once) {
     self->request(sup, caf::infinite, flowsync::atom::once::value)
@@ -211,7 +212,7 @@ int run_inspect(const std::string& host, uint16_t port, bool json, int watch) {
   flowsync::register_message_types(sys_cfg);
   sys_cfg.load<caf::io::middleman>();
   caf::actor_system sys{sys_cfg};
-  auto inspector = flowsync::attach_inspector(sys, host, port);
+  auto inspector = flowsync::attach_inspector(sys, host, port, inspect_timeout);
   if (!inspector) {
     std::cerr << "flowsync: no daemon's inspector answers on " << host << ":"
               << port << " (" << sys.render(inspector.error())
@@ -296,7 +297,8 @@ int main(int argc, char** argv) {
                  "The daemon's [inspector] port (default: "
                  "$FLOWSYNC_INSPECTOR_PORT)")
     ->check(CLI::Range(1, 65535));
-  inspect_cmd->add_flag("--json", inspect_json, "Print one JSON object");
+  inspect_cmd->add_flag("--json", inspect_json,
+                        "Print one JSON object (one a line with --watch)");
   inspect_cmd
     ->add_option("--watch", inspect_watch,
                  "Print again every SECONDS until interrupted")

@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/system_messages.hpp>
 
@@ -161,7 +161,7 @@ daemon_status supervisor_state::own_status() const {
   out.stopping = stopping;
   out.last = last;
   out.signups_in_progress = in_progress.size();
-  if (next_cycle_at && !run)
+  if (next_cycle_at && !run && !stopping)
     out.next_cycle_in_s = std::max(0.0, -seconds_since(*next_cycle_at));
   if (run) {
     out.cycle_running = true;
@@ -371,7 +371,8 @@ void supervisor_state::finish_shutdown() {
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                                - run->started)
                    .count();
-  self->send(stats, atom::count::value, run->counters);
+  // Moved, not copied: the inspector adds what the supervisor still holds.
+  self->send(stats, atom::count::value, std::exchange(run->counters, {}));
   self->request(writer, timeout, atom::end::value, id, complete)
     .then(
       [this, id, complete, seconds, timeout, stop](const flush_report&) {

@@ -13,6 +13,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 namespace flowsync {
 
 namespace {
@@ -449,7 +452,9 @@ result<void> apply_env(settings& cfg, const env_lookup& env) {
     cfg.cycle.interval = std::chrono::seconds{seconds};
   }
   if (auto v = env("FLOWSYNC_INSPECTOR_PORT"); v && !v->empty()) {
-    auto port = parse_port(*v, "FLOWSYNC_INSPECTOR_PORT");
+    // 0 keeps the inspector off, as in the file.
+    auto port = *v == "0" ? result<uint16_t>{uint16_t{0}}
+                          : parse_port(*v, "FLOWSYNC_INSPECTOR_PORT");
     if (!port)
       return port.error();
     cfg.inspector.port = *port;
@@ -600,7 +605,15 @@ env_lookup process_env() {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost")
+    return true;
+  // Addresses only: a name such as "127.example.com" may resolve anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1
+         && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 result<uint16_t> parse_port(const std::string& text, const std::string& what) {

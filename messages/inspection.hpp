@@ -9,8 +9,9 @@
 
 #include <caf/meta/type_name.hpp>
 
-/// What `flowsync inspect` shows of a running daemon. Plain values only:
-/// no key, token or row content ever goes into these.
+// What `flowsync inspect` shows of a running daemon. Plain values only:
+// no key, token or row content ever goes into these.
+
 namespace flowsync {
 
 /// One request class of the rate limiter as it stands.
@@ -36,6 +37,7 @@ typename Inspector::result_type inspect(Inspector& f, lane_status& x) {
 
 /// The rate limiter's three classes.
 struct limiter_status {
+  /// Script, transaction and access, in that order.
   std::vector<lane_status> lanes;
 };
 
@@ -63,6 +65,7 @@ typename Inspector::result_type inspect(Inspector& f, worker_status& x) {
 
 /// The daemon as a whole, at the moment it was asked.
 struct daemon_status {
+  /// The network profile the daemon runs on.
   std::string network;
   /// Seconds since the supervisor started.
   double uptime_s = 0;
@@ -70,21 +73,28 @@ struct daemon_status {
   bool stopping = false;
   /// A cycle runs now; `current` holds its counters so far.
   bool cycle_running = false;
-  /// What the running cycle does: "resolving", "reading users",
-  /// "reading wallets", "processing" or "finishing"; "idle" between cycles.
+  /// What the running cycle does, in the order a cycle goes: "starting",
+  /// "reading the ledger", "reading users", "counting address claims",
+  /// "looking up missed users", "reading wallets", "processing batches",
+  /// "finishing"; "idle" between cycles.
   std::string phase = "idle";
   /// Users the running cycle found so far.
   uint64_t users_seen = 0;
-  /// Batches of the running cycle waiting for a worker, and out with one.
+  /// Batches of the running cycle waiting for a worker.
   uint64_t batches_ready = 0;
+  /// Batches of the running cycle out with a worker.
   uint64_t batches_out = 0;
   /// Seconds until the next cycle starts; negative when none is scheduled.
   double next_cycle_in_s = -1;
   /// Sign-ups being provisioned between cycles.
   uint64_t signups_in_progress = 0;
+  /// The running cycle's counters so far.
   cycle_summary current;
+  /// The summary of the last cycle that ended; cycle 0 before the first.
   cycle_summary last;
+  /// The wallet workers, in pool order.
   std::vector<worker_status> workers;
+  /// The rate limiter's classes.
   limiter_status limiter;
 };
 

@@ -162,6 +162,38 @@ TEST_CASE_FIXTURE(env_fixture, "wrong types and ranges are refused") {
                  "not a valid UFix64"));
 }
 
+TEST_CASE_FIXTURE(env_fixture,
+                  "the inspector listens on loopback addresses only, and "
+                  "port 0 keeps it off") {
+  auto cfg =
+    load_settings(file("[inspector]\nport = 4247\nhost = \"::1\"\n"), env());
+  if (!cfg)
+    FAIL(cfg.error().message);
+  CHECK(cfg->inspector.port == 4247);
+
+  vars["FLOWSYNC_INSPECTOR_PORT"] = "0";
+  cfg = load_settings(file("[inspector]\nport = 4247\n"), env());
+  if (!cfg)
+    FAIL(cfg.error().message);
+  CHECK(cfg->inspector.port == 0);
+
+  vars["FLOWSYNC_INSPECTOR_PORT"] = "70000";
+  CHECK(mentions(error_of({}), "FLOWSYNC_INSPECTOR_PORT must be a port"));
+  vars.erase("FLOWSYNC_INSPECTOR_PORT");
+  CHECK(mentions(error_of(file("[inspector]\nhost = \"0.0.0.0\"\n")),
+                 "must be a loopback address"));
+  CHECK(mentions(error_of(file("[inspector]\nhost = \"127.example.com\"\n")),
+                 "must be a loopback address"));
+
+  CHECK(is_loopback_host("127.0.0.1"));
+  CHECK(is_loopback_host("127.8.9.10"));
+  CHECK(is_loopback_host("::1"));
+  CHECK(is_loopback_host("localhost"));
+  CHECK_FALSE(is_loopback_host("128.0.0.1"));
+  CHECK_FALSE(is_loopback_host("::2"));
+  CHECK_FALSE(is_loopback_host(""));
+}
+
 TEST_CASE_FIXTURE(env_fixture, "a broken TOML file points at the line") {
   CHECK(mentions(error_of(file("network = \n")), "line 1"));
 }
