@@ -286,3 +286,41 @@ TEST_CASE("a running daemon shows its state to `flowsync inspect`, which "
   CHECK(gone.output.find("no daemon's inspector answers on 127.0.0.1:" + port)
         != std::string::npos);
 }
+
+TEST_CASE("the sandbox tool shows a provisioned account as the demo prints "
+          "it") {
+  if (skip_without_sandbox())
+    return;
+  temp_folder tmp;
+  auto config = write_daemon_config(tmp.path);
+  auto users = create_users(1);
+  auto run = sync_once(config);
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  database db;
+  auto wallet = wallet_of(db, users[0]);
+  REQUIRE_FALSE(wallet.address.empty());
+
+  auto tool = std::filesystem::path{flowsync_binary()}.parent_path()
+              / "tools/flowsync-sandbox";
+  auto shown =
+    run_command({tool.string(), "account", "--access-url",
+                 sandbox_var("FLOW_ACCESS_URL"), "--baitcoin-address",
+                 sandbox_var("FLOWSYNC_BAITCOIN_ADDRESS"), wallet.address},
+                {}, std::chrono::seconds{60});
+  INFO(shown.output);
+  REQUIRE(shown.exit_code == 0);
+  rapidjson::Document doc;
+  doc.Parse(shown.output.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(std::string{doc["address"].GetString()} == wallet.address);
+  CHECK(std::string{doc["keys"][0]["public_key"].GetString()}
+        == wallet.public_key);
+  const auto& state = doc["state"];
+  CHECK(state["key_0_valid"].GetBool());
+  CHECK(state["flow_receiver"].GetBool());
+  CHECK(state["baitcoin"]["vault"].GetBool());
+  CHECK(state["baitcoin"]["receiver"].GetBool());
+  CHECK(state["baitcoin"]["balance_capability"].GetBool());
+  CHECK(flow(state["flow_balance"].GetString()) >= flow("0.075"));
+}

@@ -3,6 +3,7 @@
 
 #include "adapters/crypto.hpp"
 #include "adapters/ufix64.hpp"
+#include "adapters/wallet_scripts.hpp"
 #include "tools/sandbox_tool/chain.hpp"
 
 #include <cctype>
@@ -251,23 +252,30 @@ void write_string(json_writer& out, const std::string& text) {
 
 /// Writes the fields of a state-script struct as JSON members, recursing
 /// into the token list.
-void write_state(json_writer& out, const cvalue& value) {
+void write_state(json_writer& out, const wallet_state& state) {
   out.StartObject();
-  for (const auto& [name, field] : value.fields()) {
-    out.Key(name.c_str());
-    if (field.kind() == ckind::boolean) {
-      out.Bool(*field.as_bool());
-    } else if (field.kind() == ckind::array) {
-      out.StartArray();
-      for (const auto& item : field.elements())
-        write_state(out, item);
-      out.EndArray();
-    } else if (field.kind() == ckind::address) {
-      write_string(out, field.as_address()->hex());
-    } else {
-      write_string(out, field.as_string() ? *field.as_string() : "");
-    }
-  }
+  out.Key("exists");
+  out.Bool(state.exists);
+  out.Key("key_0_valid");
+  out.Bool(state.key_valid);
+  out.Key("flow_balance");
+  write_string(out, state.flow_balance.to_string());
+  out.Key("flow_receiver");
+  out.Bool(state.flow_receiver);
+  out.Key("storage_used");
+  out.Uint64(state.storage_used);
+  const auto& token = state.tokens.front();
+  out.Key("baitcoin");
+  out.StartObject();
+  out.Key("vault");
+  out.Bool(token.vault);
+  out.Key("receiver");
+  out.Bool(token.receiver);
+  out.Key("balance_capability");
+  out.Bool(token.balance_cap);
+  out.Key("balance");
+  write_string(out, token.balance.to_string());
+  out.EndObject();
   out.EndObject();
 }
 
@@ -330,18 +338,19 @@ int account(const std::string& access_url, const std::string& text,
   if (token) {
     std::string key0 =
       info && !info->keys.empty() ? info->keys[0].public_key : std::string{};
-    auto state =
-      net.run_script("scripts/wallet_state.cdc",
-                     {address_array({*addr}), string_array({key0}),
-                      address_array({*token}), string_array({"BaitCoin"})});
+    std::vector<token_ref> tokens{{"BaitCoin", *token}};
+    auto script = net.source(cadence_file::wallet_state);
+    if (!script)
+      return fail("cannot read the state script", script.error());
+    auto answer = net.access().execute_script(
+      *script, wallet_state_arguments({*addr}, {key0}, tokens));
+    if (!answer)
+      return fail("the state script failed", answer.error());
+    auto state = parse_wallet_states(*answer, 1, tokens.size());
     if (!state)
-      return fail("the state script failed", state.error());
-    if (state->elements().size() != 1)
-      return fail("the state script answered for "
-                  + std::to_string(state->elements().size())
-                  + " accounts instead of one");
+      return fail("the state script's answer", state.error());
     out.Key("state");
-    write_state(out, state->elements().front());
+    write_state(out, state->front());
   }
   out.EndObject();
   std::cout << buffer.GetString() << '\n';
