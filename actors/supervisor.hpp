@@ -65,6 +65,12 @@ struct user_flags {
   bool has_row = false;
 };
 
+/// A wallet row's claim on an address, by user.
+struct row_claim {
+  std::string auth_id;
+  std::string address;
+};
+
 /// One reconcile cycle in progress.
 struct cycle_run {
   uint64_t id = 0;
@@ -80,9 +86,11 @@ struct cycle_run {
   /// shifted (sign-ups, deletions) or users created at the same instant
   /// fell between pages, whose order among them is not stable.
   bool users_short = false;
-  /// Rows met while counting whose user the sweeps missed, with the
-  /// address each claims, to look up by id before the rows are served.
-  std::vector<std::pair<std::string, std::string>> unseen;
+  /// Rows met while counting whose user the sweeps missed, to look up by
+  /// id before the rows are served; at most `max_user_lookups`.
+  std::vector<row_claim> unseen;
+  /// Such rows beyond the limit: served in a later cycle.
+  size_t unseen_left_out = 0;
   /// Ledger rows that are not final, by user.
   std::unordered_map<std::string, std::vector<ledger_entry>> open;
   /// Top-ups recorded today, by address.
@@ -200,7 +208,8 @@ struct supervisor_state {
   /// Looks up, by id, the users of rows the sweeps missed, then goes on
   /// to serve the rows.
   void look_up_unseen();
-  void on_unseen_users(user_page& page);
+  void on_unseen_users(const user_page& page,
+                       const std::vector<row_claim>& looked_up);
   /// Ends the count and starts the second read, which serves the rows.
   void serve_rows();
   /// Turns a wallet row into a task or a refusal.

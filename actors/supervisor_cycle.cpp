@@ -7,7 +7,9 @@
 #include "messages/error.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <ctime>
+#include <iterator>
 #include <utility>
 
 namespace flowsync {
@@ -245,7 +247,9 @@ void supervisor_state::count_claims(const wallet_page& page) {
     if (run->users_short && run->users.count(row.auth_id) == 0
         && run->rejected_ids.count(row.auth_id) == 0) {
       if (run->unseen.size() < max_user_lookups)
-        run->unseen.emplace_back(row.auth_id, row.flow_address);
+        run->unseen.push_back(row_claim{row.auth_id, row.flow_address});
+      else
+        ++run->unseen_left_out;
       continue;
     }
     count_claim(row.auth_id, row.flow_address);
@@ -273,25 +277,39 @@ void supervisor_state::count_claim(const std::string& auth_id,
 
 void supervisor_state::look_up_unseen() {
   run->phase = "looking up missed users";
-  auto count = std::min(run->unseen.size(), user_lookups_per_request);
+  if (run->unseen_left_out > 0) {
+    FLOWSYNC_WARN("supervisor looks up {} users the sweeps missed; the rows "
+                  "of {} more wait for a later cycle",
+                  run->unseen.size(), run->unseen_left_out);
+    run->unseen_left_out = 0;
+    run->complete = false;
+  }
+  auto first = run->unseen.end()
+               - static_cast<std::ptrdiff_t>(
+                 std::min(run->unseen.size(), user_lookups_per_request));
+  std::vector<row_claim> chunk{std::make_move_iterator(first),
+                               std::make_move_iterator(run->unseen.end())};
+  run->unseen.erase(first, run->unseen.end());
   id_list ids;
-  for (size_t i = run->unseen.size() - count; i < run->unseen.size(); ++i)
-    ids.ids.push_back(run->unseen[i].first);
+  for (const auto& claim : chunk)
+    ids.ids.push_back(claim.auth_id);
   self->request(fetcher, fetcher_timeout, atom::users::value, ids)
-    .then([this](user_page& page) { on_unseen_users(page); },
-          [this](const caf::error& err) {
-            if (!run)
-              return;
-            FLOWSYNC_ERROR("supervisor cannot look up {} users the sweeps "
-                           "missed: {}; their wallets wait for the next cycle",
-                           run->unseen.size(), describe(err));
-            run->complete = false;
-            run->unseen.clear();
-            serve_rows();
-          });
+    .then(
+      [this, chunk](const user_page& page) { on_unseen_users(page, chunk); },
+      [this, missed = chunk.size()](const caf::error& err) {
+        if (!run)
+          return;
+        FLOWSYNC_ERROR("supervisor cannot look up {} users the sweeps "
+                       "missed: {}; their wallets wait for the next cycle",
+                       missed + run->unseen.size(), describe(err));
+        run->complete = false;
+        run->unseen.clear();
+        serve_rows();
+      });
 }
 
-void supervisor_state::on_unseen_users(user_page& page) {
+void supervisor_state::on_unseen_users(
+  const user_page& page, const std::vector<row_claim>& looked_up) {
   if (!run || stopping)
     return;
   for (const auto& user : page.users) {
@@ -303,10 +321,8 @@ void supervisor_state::on_unseen_users(user_page& page) {
     FLOWSYNC_WARN("supervisor skips the user record of {}: {}", bad.id,
                   bad.reason);
   }
-  auto count = std::min(run->unseen.size(), user_lookups_per_request);
-  for (size_t i = run->unseen.size() - count; i < run->unseen.size(); ++i)
-    count_claim(run->unseen[i].first, run->unseen[i].second);
-  run->unseen.resize(run->unseen.size() - count);
+  for (const auto& claim : looked_up)
+    count_claim(claim.auth_id, claim.address);
   if (!run->unseen.empty())
     return look_up_unseen();
   FLOWSYNC_INFO("supervisor has {} users after looking up those the sweeps "

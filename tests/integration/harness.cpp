@@ -380,16 +380,7 @@ const sealer& sandbox_sealer() {
 
 std::vector<wallet_state> read_states(const std::vector<address>& addresses,
                                       const std::vector<std::string>& keys) {
-  auto& chain = sandbox_chain();
-  auto script = chain.source(cadence_file::wallet_state);
-  if (!script)
-    throw std::runtime_error(script.error().message);
-  auto tokens = sandbox_tokens();
-  auto res = chain.access().execute_script(
-    *script, wallet_state_arguments(addresses, keys, tokens));
-  if (!res)
-    throw std::runtime_error(res.error().message);
-  auto states = parse_wallet_states(*res, addresses.size(), tokens.size());
+  auto states = sandbox_chain().read_states(addresses, keys, sandbox_tokens());
   if (!states)
     throw std::runtime_error(states.error().message);
   return *states;

@@ -182,6 +182,17 @@ result<cvalue> chain::run_script(std::string_view path,
   return access_->execute_script(*code, arguments);
 }
 
+result<std::vector<wallet_state>>
+chain::read_states(const std::vector<address>& addresses,
+                   const std::vector<std::string>& keys,
+                   const std::vector<token_ref>& tokens) {
+  auto answer = run_script(cadence_file::wallet_state,
+                           wallet_state_arguments(addresses, keys, tokens));
+  if (!answer)
+    return answer.error();
+  return parse_wallet_states(*answer, addresses.size(), tokens.size());
+}
+
 result<transaction> chain::prepare(const tx_spec& spec) {
   auto code = source(spec.cadence_path);
   if (!code)

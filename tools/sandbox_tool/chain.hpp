@@ -8,6 +8,7 @@
 #include "adapters/result.hpp"
 #include "adapters/secret.hpp"
 #include "adapters/transaction.hpp"
+#include "adapters/wallet_scripts.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -92,6 +93,14 @@ class chain {
   /// Runs the embedded script at `path`.
   result<cvalue> run_script(std::string_view path,
                             const std::vector<cvalue>& arguments);
+
+  /// The daemon's state script over `addresses`, each judged against the
+  /// public key at the same place in `keys`, for `tokens`; parsed as the
+  /// daemon parses it.
+  result<std::vector<wallet_state>>
+  read_states(const std::vector<address>& addresses,
+              const std::vector<std::string>& keys,
+              const std::vector<token_ref>& tokens);
 
   /// Builds and signs a transaction against the latest sealed block and
   /// the proposer's current sequence number, without sending it.

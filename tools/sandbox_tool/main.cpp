@@ -3,7 +3,6 @@
 
 #include "adapters/crypto.hpp"
 #include "adapters/ufix64.hpp"
-#include "adapters/wallet_scripts.hpp"
 #include "tools/sandbox_tool/chain.hpp"
 
 #include <cctype>
@@ -250,8 +249,8 @@ void write_string(json_writer& out, const std::string& text) {
   out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
-/// Writes the fields of a state-script struct as JSON members, recursing
-/// into the token list.
+/// Writes a wallet's state as the state script reports it, with BaitCoin
+/// as its one token.
 void write_state(json_writer& out, const wallet_state& state) {
   out.StartObject();
   out.Key("exists");
@@ -338,17 +337,9 @@ int account(const std::string& access_url, const std::string& text,
   if (token) {
     std::string key0 =
       info && !info->keys.empty() ? info->keys[0].public_key : std::string{};
-    std::vector<token_ref> tokens{{"BaitCoin", *token}};
-    auto script = net.source(cadence_file::wallet_state);
-    if (!script)
-      return fail("cannot read the state script", script.error());
-    auto answer = net.access().execute_script(
-      *script, wallet_state_arguments({*addr}, {key0}, tokens));
-    if (!answer)
-      return fail("the state script failed", answer.error());
-    auto state = parse_wallet_states(*answer, 1, tokens.size());
+    auto state = net.read_states({*addr}, {key0}, {{"BaitCoin", *token}});
     if (!state)
-      return fail("the state script's answer", state.error());
+      return fail("the state script failed", state.error());
     out.Key("state");
     write_state(out, state->front());
   }
